@@ -1,0 +1,1 @@
+"""Subcommands of ``dvst``; each module's ``register(subparsers)`` adds one (see dvst.cli)."""

@@ -1,0 +1,73 @@
+"""Pieces every subcommand shares: --config/--json flags, JSON output, progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from dvst.errors import DvstError
+
+
+def add_config_flag(parser: argparse.ArgumentParser, kind: str | None = None) -> None:
+    """``--config FILE.yaml``: settings that the command's other flags override."""
+    what = f" (a file, or a name under configs/{kind}/)" if kind else ""
+    parser.add_argument("--config", metavar="FILE.yaml", help=f"settings{what}; flags override it")
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", metavar="FILE", help="write the figures to this JSON file")
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None  # JSON has no inf/nan
+    return obj
+
+
+def write_json(path: str | os.PathLike | None, figures: dict[str, Any]) -> None:
+    """Write ``figures`` as JSON (numpy values made plain, inf/nan as null); no-op for None."""
+    if not path:
+        return
+    p = Path(path)
+    try:
+        if p.parent and not p.parent.exists():
+            p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.name + ".tmp")
+        tmp.write_text(json.dumps(_plain(figures), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(p)  # never leave a half-written file behind
+    except OSError as e:
+        raise DvstError(f"cannot write {p}: {e}") from None
+
+
+def progress(iterable: Iterable | None = None, **kwargs: Any):
+    """A tqdm progress bar on stderr, quiet when stderr is not a terminal unless DVST_PROGRESS=1."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() or os.environ.get("DVST_PROGRESS") == "1"
+    return tqdm(iterable, disable=not show, dynamic_ncols=True, file=sys.stderr, **kwargs)
+
+
+def print_table(rows: list[tuple[str, Any]], title: str | None = None) -> None:
+    """Print ``name  value`` rows aligned, for the human reading the terminal."""
+    if title:
+        print(title)
+    width = max((len(k) for k, _ in rows), default=0)
+    for k, v in rows:
+        if isinstance(v, float):
+            v = f"{v:.4g}"
+        print(f"  {k:<{width}}  {v}")

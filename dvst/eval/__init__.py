@@ -1,0 +1,1 @@
+"""Evaluation: quality metrics (PSNR, MS-SSIM in dB) and bandwidth ratios."""

@@ -1,0 +1,54 @@
+"""Quality metrics shared by every scheme, so all figures are computed one way.
+
+Frames are RGB uint8 [H, W, 3] (or batches [T, H, W, 3]); PSNR is over all three channels
+with peak 255; MS-SSIM is reported in dB as −10·log10(1 − MS-SSIM), as in the paper.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+def mse(ref: np.ndarray, rec: np.ndarray) -> float:
+    d = ref.astype(np.float64) - rec.astype(np.float64)
+    return float(np.mean(d * d))
+
+
+def psnr_db(ref: np.ndarray, rec: np.ndarray, peak: float = 255.0, cap: float = 100.0) -> float:
+    """PSNR in dB of ``rec`` against ``ref``; identical frames give ``cap``."""
+    m = mse(ref, rec)
+    return cap if m <= peak * peak * 10 ** (-cap / 10) else 10 * math.log10(peak * peak / m)
+
+
+def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
+    """MS-SSIM in [0, 1] (pytorch-msssim, five scales, standard weights).
+
+    pytorch-msssim needs the smaller side > (win − 1)·16; frames under 161 pixels (QCIF) use
+    the largest odd Gaussian window that fits instead of 11.
+    """
+    import torch
+    from pytorch_msssim import ms_ssim
+
+    a = torch.from_numpy(np.ascontiguousarray(ref)).float()
+    b = torch.from_numpy(np.ascontiguousarray(rec)).float()
+    if a.ndim == 3:
+        a, b = a[None], b[None]
+    a, b = a.permute(0, 3, 1, 2), b.permute(0, 3, 1, 2)
+    side = min(a.shape[-2:])
+    win = 11
+    while win > 3 and side <= (win - 1) * 16:
+        win -= 2
+    with torch.no_grad():
+        return float(ms_ssim(a, b, data_range=255.0, win_size=win))
+
+
+def msssim_db(ref: np.ndarray, rec: np.ndarray, cap: float = 100.0) -> float:
+    """MS-SSIM in dB: −10·log10(1 − MS-SSIM)."""
+    m = msssim(ref, rec)
+    return cap if m >= 1.0 - 10 ** (-cap / 10) else -10 * math.log10(1.0 - m)
+
+
+def payload_cbr(n_complex_symbols: float, height: int, width: int) -> float:
+    """The paper's channel bandwidth ratio: complex channel symbols per source value (H·W·3)."""
+    return n_complex_symbols / (height * width * 3)

@@ -1,0 +1,215 @@
+"""Frame sources and sinks. Every frame is RGB uint8 of shape [H, W, 3].
+
+Sources: a video file through PyAV (mp4, mkv, avi, y4m, …), a folder of PNG frames (sorted
+by name; a Vimeo-90K septuplet folder is one), raw YUV 4:2:0 (``.yuv`` with ``size=(W, H)``),
+and ``demo`` — real photographs shipped with scikit-image under a synthetic camera path.
+Raw YUV and PyAV use BT.601 limited range, FFmpeg's default.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from dvst.errors import DvstError
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".y4m", ".m4v", ".ts", ".h264", ".hevc", ".265", ".264"}
+
+
+@dataclass
+class FrameSource:
+    """An iterable of RGB uint8 frames [H, W, 3] with the stream's properties.
+
+    ``n_frames`` is None when the container does not say; ``fps`` defaults to 25.
+    """
+
+    name: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int | None
+    _iter_factory: object
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._iter_factory()  # type: ignore[operator]
+
+
+def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
+    """``"416x240"`` → (416, 240); a bad string is a DvstError."""
+    if size is None or isinstance(size, tuple):
+        return size
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise DvstError(f"--size must look like 416x240, got {size!r}") from None
+    if w <= 0 or h <= 0 or w % 2 or h % 2:
+        raise DvstError(f"--size must be positive and even for YUV 4:2:0, got {size!r}")
+    return w, h
+
+
+def _png_source(folder: Path, max_frames: int | None) -> FrameSource:
+    from PIL import Image
+
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".png")
+    if not files:
+        raise DvstError(f"no PNG frames in {folder}")
+    if max_frames:
+        files = files[:max_frames]
+    first = _read_png(files[0])
+    h, w = first.shape[:2]
+
+    def frames() -> Iterator[np.ndarray]:
+        for f in files:
+            img = _read_png(f)
+            if img.shape != (h, w, 3):
+                raise DvstError(f"{f}: frame size {img.shape[1]}x{img.shape[0]} differs from {w}x{h}")
+            yield img
+
+    fps = 25.0
+    meta = folder / "meta.json"
+    if meta.is_file():
+        import json
+
+        try:
+            fps = float(json.loads(meta.read_text()).get("fps", fps))
+        except (ValueError, TypeError, AttributeError):
+            pass
+    return FrameSource(folder.name, w, h, fps, len(files), frames)
+
+
+def _read_png(path: Path) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, ValueError) as e:
+        raise DvstError(f"cannot read image {path}: {e}") from None
+
+
+def _av_source(path: Path, max_frames: int | None) -> FrameSource:
+    import av
+
+    try:
+        container = av.open(str(path))
+        stream = container.streams.video[0]
+    except (av.error.FFmpegError, IndexError, OSError, UnicodeDecodeError) as e:
+        raise DvstError(f"cannot open video {path}: {e if str(e) else 'no video stream'}") from None
+    w, h = stream.codec_context.width, stream.codec_context.height
+    fps = float(stream.average_rate) if stream.average_rate else 25.0
+    n = stream.frames or None
+    container.close()
+    if not w or not h:
+        raise DvstError(f"cannot open video {path}: no frame size")
+    if max_frames and n:
+        n = min(n, max_frames)
+
+    def frames() -> Iterator[np.ndarray]:
+        try:
+            with av.open(str(path)) as c:
+                count = 0
+                for frame in c.decode(video=0):
+                    yield frame.to_ndarray(format="rgb24")
+                    count += 1
+                    if max_frames and count >= max_frames:
+                        return
+        except av.error.FFmpegError as e:
+            raise DvstError(f"cannot decode video {path}: {e}") from None
+
+    return FrameSource(path.name, w, h, fps, n, frames)
+
+
+def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """BT.601 limited-range YUV 4:2:0 planes ([H,W], [H/2,W/2] ×2, uint8) → RGB uint8 [H, W, 3]."""
+    yf = (y.astype(np.float32) - 16.0) * (255.0 / 219.0)
+    uf = np.repeat(np.repeat(u.astype(np.float32) - 128.0, 2, 0), 2, 1) * (255.0 / 224.0)
+    vf = np.repeat(np.repeat(v.astype(np.float32) - 128.0, 2, 0), 2, 1) * (255.0 / 224.0)
+    r = yf + 1.402 * vf
+    g = yf - 0.344136 * uf - 0.714136 * vf
+    b = yf + 1.772 * uf
+    return np.clip(np.stack([r, g, b], -1) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _yuv_source(path: Path, size: tuple[int, int] | None, max_frames: int | None) -> FrameSource:
+    if size is None:
+        raise DvstError(f"{path}: raw YUV needs --size WxH")
+    w, h = size
+    frame_bytes = w * h * 3 // 2
+    total = path.stat().st_size
+    if total < frame_bytes:
+        raise DvstError(f"{path}: smaller than one {w}x{h} YUV 4:2:0 frame")
+    n = total // frame_bytes
+    if max_frames:
+        n = min(n, max_frames)
+
+    def frames() -> Iterator[np.ndarray]:
+        with open(path, "rb") as f:
+            for _ in range(n):
+                buf = np.frombuffer(f.read(frame_bytes), np.uint8)
+                y = buf[: w * h].reshape(h, w)
+                u = buf[w * h: w * h * 5 // 4].reshape(h // 2, w // 2)
+                v = buf[w * h * 5 // 4:].reshape(h // 2, w // 2)
+                yield yuv420_to_rgb(y, u, v)
+
+    return FrameSource(path.name, w, h, 25.0, n, frames)
+
+
+def open_source(spec: str | os.PathLike | None, size: str | tuple[int, int] | None = None,
+                max_frames: int | None = None) -> FrameSource:
+    """Open a frame source: a video file, a PNG folder, a ``.yuv`` file, or ``demo``/None."""
+    if spec is None or str(spec) == "demo":
+        from dvst.io.demo import demo_source
+
+        return demo_source(n_frames=max_frames or 60, size=parse_size(size) or (416, 240))
+    path = Path(spec)
+    if not path.exists():
+        raise DvstError(f"input not found: {path}")
+    if path.is_dir():
+        return _png_source(path, max_frames)
+    suffix = path.suffix.lower()
+    if suffix == ".yuv":
+        return _yuv_source(path, parse_size(size), max_frames)
+    if suffix == ".png":
+        img = _read_png(path)
+        return FrameSource(path.name, img.shape[1], img.shape[0], 25.0, 1, lambda: iter([img]))
+    return _av_source(path, max_frames)
+
+
+def read_frames(spec: str | os.PathLike | None, size: str | tuple[int, int] | None = None,
+                max_frames: int | None = None) -> np.ndarray:
+    """All frames of a source as one array [T, H, W, 3] uint8."""
+    frames = list(open_source(spec, size, max_frames))
+    if not frames:
+        raise DvstError(f"no frames could be decoded from {spec}")
+    return np.stack(frames)
+
+
+def write_video(path: str | os.PathLike, frames, fps: float = 25.0, crf: int = 12) -> None:
+    """Write RGB uint8 frames [H, W, 3] to a video file (H.264 in mp4/mkv, lossless-ish crf)."""
+    import av
+    from fractions import Fraction
+
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        raise DvstError("no frames to write")
+    h, w = first.shape[:2]
+    p = Path(path)
+    try:
+        with av.open(str(p), "w") as c:
+            s = c.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+            s.width, s.height = w - w % 2, h - h % 2
+            s.pix_fmt = "yuv420p"
+            s.options = {"crf": str(crf), "preset": "veryfast"}
+            for img in [first, *frames]:
+                vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: s.height, : s.width]), format="rgb24")
+                for pkt in s.encode(vf):
+                    c.mux(pkt)
+            for pkt in s.encode():
+                c.mux(pkt)
+    except (av.error.FFmpegError, OSError) as e:
+        raise DvstError(f"cannot write video {p}: {e}") from None
