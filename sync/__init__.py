@@ -1,0 +1,3 @@
+"""Synchronisation: burst detection, timing, carrier- and sampling-frequency offset
+estimation and tracking, SNR estimation. Hot loops in numba; no torch.
+"""
