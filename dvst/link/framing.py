@@ -173,6 +173,11 @@ class Reassembler:
             out.append(self._close())
         return out
 
+    @property
+    def pending(self) -> bool:
+        """True while a frame is partly collected."""
+        return self._key is not None
+
     def flush(self) -> list[AssembledFrame]:
         """Close the frame being collected (end of stream or timeout)."""
         return [self._close()] if self._key is not None else []

@@ -1,0 +1,501 @@
+"""LinkSession: the real-time pipeline around the codec and the radio.
+
+    source ─► [q] ─► encoder+framer+modulator ─► tx device
+    rx device ─► detector+demodulator+reassembler ─► [q] ─► decoder/concealer ─► sinks
+
+Each arrow with [q] is a bounded queue between worker threads: a slow stage blocks the one
+before it (back-pressure) instead of growing memory. The source is paced at its frame rate
+(``pace=False`` runs as fast as the slowest stage, for benchmarks and tests). Either half may
+be absent: ``dvst tx`` and ``dvst record`` run only the transmit half, ``dvst rx`` and
+``dvst replay`` only the receive half, ``dvst loopback`` both.
+
+The session is assembled from parts (``dvst.link.build`` makes the real ones): a frame
+source, a ``TxChain`` (encoder, framer, modem), a tx device with ``tx(samples)``, an rx
+device with ``rx() -> complex64 [N]`` (an empty array means the end of a recording), an
+``RxChain`` (modem, reassembler, decoder, concealment policy), and sinks.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from dvst.errors import DvstError
+from dvst.eval.metrics import psnr_db
+from dvst.frames import EncodedFrame
+from dvst.link.concealment import CONCEAL, DECODE, ConcealmentPolicy, Decision
+from dvst.link.framing import AssembledFrame, FramerLimits, Reassembler, split_frame
+from dvst.link.sinks import LatestQueueSink, Sink, SummarySink
+from dvst.link.stats import FrameStats
+
+_END = object()  # end-of-stream marker in the queues
+
+
+@dataclass
+class TxRecord:
+    """What the transmitter sent for one frame (loopback uses it for air CBR and latency)."""
+
+    index: int
+    kind: str
+    n_payload_symbols: int     # analog symbols + header symbols carrying the side info
+    n_air_samples: int         # every complex sample sent: preamble .. guard
+    n_bursts: int
+    t_capture: float           # time.perf_counter() when the source delivered the frame
+    t_sent: float = 0.0
+
+
+class TxChain:
+    """Encoder → framer → modem for one stream.
+
+    encoder: ``.encode(frame uint8 [H,W,3], snr_db) -> EncodedFrame``.
+    modem: ``.modulate(fragment, stream_id) -> (samples complex64 [N], n_header_symbols)``
+    where samples include the burst's guard gap, and ``.limits`` (FramerLimits).
+    """
+
+    def __init__(self, encoder, modem, tag: int, stream_id: int, snr_db: float):
+        self.encoder = encoder
+        self.modem = modem
+        self.tag = tag
+        self.stream_id = stream_id
+        self.snr_db = snr_db
+        self._pending: tuple | None = None  # (encoder, tag), switched in at the next I-frame
+
+    def switch_encoder(self, encoder, tag: int) -> None:
+        """Use another encoder from the next I-frame on (the receiver resynchronises there)."""
+        self._pending = (encoder, tag)
+
+    def send(self, index: int, frame: np.ndarray) -> tuple[EncodedFrame, list[np.ndarray], int]:
+        """→ (encoded frame, burst sample arrays, header symbols in total)."""
+        if self._pending is not None and self._next_is_i():
+            self.encoder, self.tag = self._pending
+            self._pending = None
+        enc = self.encoder.encode(frame, self.snr_db)
+        bursts, n_head = [], 0
+        for frag in split_frame(enc, self.modem.limits, self.tag):
+            samples, h = self.modem.modulate(frag, self.stream_id)
+            bursts.append(samples)
+            n_head += h
+        return enc, bursts, n_head
+
+    def _next_is_i(self) -> bool:
+        nxt = getattr(self.encoder, "next_kind", None)
+        return nxt is None or (nxt() if callable(nxt) else nxt) == "I"
+
+
+class RxChain:
+    """Modem → reassembler → concealment policy → decoder, for the receive half.
+
+    modem: ``.demodulate(buffer complex64 [N]) -> list[ReceivedFragment]`` (streaming) with a
+    ``.bursts_failed`` counter. decoders: model tag → (model name, decoder) where a decoder
+    has ``.decode(ReceivedFrame) -> uint8 [H,W,3]``.
+    """
+
+    def __init__(self, modem, decoders: dict[int, tuple[str, object]]):
+        self.modem = modem
+        self.decoders = dict(decoders)
+        self.reassembler = Reassembler(expected_tag=None)  # checked here against ``decoders``
+        self.policy = ConcealmentPolicy()
+        self.last_good: np.ndarray | None = None
+        self.model_name = ""
+        self._tag: int | None = None
+
+    def fragments(self, buffer: np.ndarray):
+        return self.modem.demodulate(buffer)
+
+    def decode(self, assembled: AssembledFrame) -> tuple[np.ndarray | None, str]:
+        """Decode one complete frame with the decoder its model tag names."""
+        from dvst.link.framing import parse_link_header
+
+        tag = parse_link_header(assembled.fragments[0].header_bytes)[0]
+        if tag not in self.decoders:
+            return None, f"coded by an unknown model (tag {tag:04x})"
+        name, decoder = self.decoders[tag]
+        if assembled.kind == "P" and tag != self._tag:
+            return None, "reference frame belongs to another model"
+        try:
+            img = decoder.decode(assembled.frame)
+        except DvstError as e:
+            return None, str(e)
+        self._tag, self.model_name = tag, name
+        return img, ""
+
+
+class LinkSession:
+    """The streaming pipeline; see the module docstring.
+
+    Public API (used by the CLI and the GUI): ``start()``, ``stop()`` (joins every thread),
+    ``wait(timeout=None)`` (until the stream ends), ``stats`` (bounded queue of FrameStats,
+    oldest dropped), ``summary()`` (the JSON figures), live controls ``set_channel(...)``
+    (loopback), ``set_target(model=None, cbr=None)``, ``start_recording(path)`` /
+    ``stop_recording()``.
+    """
+
+    def __init__(self, *, source=None, tx: TxChain | None = None, tx_device=None,
+                 rx: RxChain | None = None, rx_device=None, sinks: Iterable[Sink] = (),
+                 pace: bool = True, max_frames: int | None = None, queue_size: int = 4,
+                 stats_queue_size: int = 64, snr_set_db: float | None = None,
+                 reference: Callable[[int], np.ndarray | None] | None = None,
+                 device_name: str = "", sample_rate: float | None = None,
+                 frame_size: tuple[int, int] | None = None, msssim: bool = False,
+                 channel_control: Callable[..., None] | None = None,
+                 target_control: Callable[..., None] | None = None,
+                 recorder_factory: Callable[[str], object] | None = None,
+                 rx_drain_buffers: int = 4, fps_window: int = 25):
+        if tx is None and rx is None:
+            raise DvstError("a link session needs a transmitter, a receiver, or both")
+        self.source, self.tx, self.tx_device = source, tx, tx_device
+        self.rx, self.rx_device = rx, rx_device
+        self.pace, self.max_frames = pace, max_frames
+        self.snr_set_db = snr_set_db
+        self.reference = reference
+        self.device_name = device_name
+        self.sample_rate = sample_rate
+        self.frame_size = frame_size        # (W, H) when known in advance
+        self.msssim = msssim
+        self._channel_control = channel_control
+        self._target_control = target_control
+        self._recorder_factory = recorder_factory
+        self._recorder = None
+        self._rec_lock = threading.Lock()
+        self.rx_drain_buffers = rx_drain_buffers
+
+        self.stats: queue.Queue = queue.Queue(maxsize=stats_queue_size)
+        self.summary_sink = SummarySink()
+        self.sinks: list[Sink] = [self.summary_sink, LatestQueueSink(self.stats), *sinks]
+        self._q_frames: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._q_assembled: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._stop = threading.Event()
+        self._tx_done = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._errors: list[BaseException] = []
+        self._captures: dict[int, tuple[np.ndarray, float]] = {}   # loopback: originals by index
+        self.tx_log: dict[int, TxRecord] = {}
+        self.frames_sent = 0
+        self.frames_concealed = 0
+        self.frames_waiting = 0       # heard of before the first I-frame: nothing to show yet
+        self._emit_times: deque = deque(maxlen=fps_window)
+        self.stage_seconds: dict[str, float] = {}
+        self._stage_lock = threading.Lock()
+        self._t_start: float | None = None
+        self._t_end: float | None = None
+        self.rx_samples = 0
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> "LinkSession":
+        self._t_start = time.perf_counter()
+        if self.tx is not None:
+            self._spawn("source", self._source_loop)
+            self._spawn("transmitter", self._tx_loop)
+        else:
+            self._tx_done.set()
+        if self.rx is not None:
+            self._spawn("receiver", self._rx_loop)
+            self._spawn("decoder", self._decode_loop)
+        return self
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every worker has finished (True) or ``timeout`` passed (False)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for t in self._threads:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            t.join(left)
+            if t.is_alive():
+                return False
+        return True
+
+    def stop(self) -> None:
+        """Ask every worker to finish, join them, close sinks; re-raise a worker's error."""
+        self._stop.set()
+        for q in (self._q_frames, self._q_assembled):  # unblock producers waiting on a full queue
+            try:
+                while True:
+                    q.get_nowait()
+            except queue.Empty:
+                pass
+        for t in self._threads:
+            t.join()
+        self._t_end = self._t_end or time.perf_counter()
+        self.stop_recording()
+        first: BaseException | None = None
+        for s in self.sinks:
+            try:
+                s.close()
+            except BaseException as e:  # noqa: BLE001 - reported below, after every sink closed
+                first = first or e
+        errors = self._errors + ([first] if first else [])
+        if errors:
+            raise errors[0]
+
+    def run(self, timeout: float | None = None) -> dict:
+        """start(), wait until the stream ends (or Ctrl-C), stop(); → summary()."""
+        self.start()
+        try:
+            while not self.wait(0.2):
+                if self._errors:
+                    break
+                if timeout is not None and time.perf_counter() - self._t_start > timeout:
+                    break
+        finally:
+            self.stop()
+        return self.summary()
+
+    def summary(self) -> dict:
+        elapsed = ((self._t_end or time.perf_counter()) - self._t_start) if self._t_start else None
+        extra = {"frames_waiting": self.frames_waiting,
+                 "bursts_failed": getattr(self.rx.modem, "bursts_failed", None) if self.rx else None,
+                 "device": self.device_name, "snr_set_db": self.snr_set_db,
+                 "stage_seconds": dict(self.stage_seconds), "elapsed_s": elapsed}
+        if self.tx_log:
+            pixels = None
+            if self.frame_size:
+                pixels = self.frame_size[0] * self.frame_size[1] * 3
+            if pixels:
+                recs = list(self.tx_log.values())
+                extra["payload_cbr_sent"] = float(np.mean([r.n_payload_symbols for r in recs]) / pixels)
+                extra["air_cbr_sent"] = float(np.mean([r.n_air_samples for r in recs]) / pixels)
+        out = self.summary_sink.summary(self.frames_sent if self.tx is not None else None, elapsed, extra)
+        return out
+
+    def _spawn(self, name: str, fn) -> None:
+        def guarded():
+            try:
+                fn()
+            except BaseException as e:  # noqa: BLE001 - handed to the caller in stop()
+                self._errors.append(e)
+                self._stop.set()
+        t = threading.Thread(target=guarded, name=f"link-{name}", daemon=True)
+        self._threads.append(t)
+        t.start()
+
+    def _timed(self, stage: str, t0: float) -> None:
+        with self._stage_lock:
+            self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + time.perf_counter() - t0
+
+    def _put(self, q: queue.Queue, item) -> bool:
+        """Blocking put that gives up when the session stops; False if it gave up."""
+        while not self._stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _get(self, q: queue.Queue):
+        while not self._stop.is_set():
+            try:
+                return q.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        return _END
+
+    # ------------------------------------------------------------------ live controls
+    def set_channel(self, **kw) -> None:
+        """Loopback only: change the simulated channel (snr_db, cfo_ppm, sfo_ppm, multipath)."""
+        if self._channel_control is None:
+            raise DvstError("set_channel works in loopback only")
+        self._channel_control(**kw)
+        if kw.get("snr_db") is not None:
+            self.snr_set_db = float(kw["snr_db"])
+            if self.tx is not None:
+                self.tx.snr_db = self.snr_set_db
+
+    def set_target(self, model: str | None = None, cbr: float | None = None) -> None:
+        """Switch model and/or target CBR; takes effect at the next I-frame."""
+        if self._target_control is None:
+            raise DvstError("this session cannot change its model")
+        self._target_control(model=model, cbr=cbr)
+
+    def start_recording(self, path: str) -> None:
+        """Record the transmitted samples (or, without a transmitter, the received ones) as SigMF."""
+        if self._recorder_factory is None:
+            raise DvstError("this session cannot record")
+        with self._rec_lock:
+            if self._recorder is not None:
+                self._recorder.close()
+            self._recorder = self._recorder_factory(path)
+
+    def stop_recording(self) -> None:
+        with self._rec_lock:
+            if self._recorder is not None:
+                self._recorder.close()
+                self._recorder = None
+
+    def _record(self, samples: np.ndarray) -> None:
+        with self._rec_lock:
+            if self._recorder is not None:
+                self._recorder.tx(samples)
+
+    # ------------------------------------------------------------------ transmit half
+    def _source_loop(self) -> None:
+        fps = float(getattr(self.source, "fps", 25.0) or 25.0)
+        t0 = time.perf_counter()
+        it = iter(self.source)
+        i = 0
+        while not self._stop.is_set() and (self.max_frames is None or i < self.max_frames):
+            ts = time.perf_counter()
+            frame = next(it, None)
+            self._timed("source", ts)
+            if frame is None:
+                break
+            if self.pace:
+                delay = t0 + i / fps - time.perf_counter()
+                if delay > 0:
+                    self._stop.wait(delay)
+            t_cap = time.perf_counter()
+            if self.frame_size is None:
+                self.frame_size = (frame.shape[1], frame.shape[0])
+            if self.rx is not None:
+                self._captures[i] = (frame, t_cap)
+            if not self._put(self._q_frames, (i, frame, t_cap)):
+                return
+            i += 1
+        self._put(self._q_frames, _END)
+
+    def _tx_loop(self) -> None:
+        try:
+            while (item := self._get(self._q_frames)) is not _END:
+                index, frame, t_cap = item
+                t0 = time.perf_counter()
+                enc, bursts, n_head = self.tx.send(index, frame)
+                self._timed("encode+modulate", t0)
+                samples = np.concatenate(bursts) if len(bursts) > 1 else bursts[0]
+                self.tx_log[index] = TxRecord(index, enc.kind, enc.symbols.size + n_head, samples.size,
+                                              len(bursts), t_cap)
+                t0 = time.perf_counter()
+                self.tx_device.tx(samples)
+                self._record(samples)
+                self.tx_log[index].t_sent = time.perf_counter()
+                self._timed("device tx", t0)
+                self.frames_sent = index + 1
+            flush = getattr(self.tx_device, "flush", None)
+            if flush is not None:
+                flush()
+        finally:
+            self._tx_done.set()
+
+    # ------------------------------------------------------------------ receive half
+    def _rx_loop(self) -> None:
+        idle, last_index = 0, -1
+        try:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                buf = self.rx_device.rx()
+                self._timed("device rx", t0)
+                if buf is None or len(buf) == 0:
+                    break  # the end of a recording
+                self.rx_samples += len(buf)
+                if self.tx is None:
+                    self._record(buf)
+                t0 = time.perf_counter()
+                frags = self.rx.fragments(buf)
+                self._timed("sync+demodulate", t0)
+                snippet = np.asarray(buf[-4096:], np.complex64)
+                for frag in frags:
+                    frag.meta.setdefault("rx_snippet", snippet)
+                    for a in self.rx.reassembler.push(frag):
+                        if not self._put(self._q_assembled, a):
+                            return
+                if frags:
+                    last_index = frags[-1].frame_index
+                if self._tx_done.is_set() and self.tx is not None:
+                    # loopback: stop once the last frame is in, or the channel stays quiet
+                    idle = 0 if frags else idle + 1
+                    done = last_index >= self.frames_sent - 1 and not self.rx.reassembler.pending
+                    if done or idle >= self.rx_drain_buffers:
+                        break
+            for a in self.rx.reassembler.flush():
+                self._put(self._q_assembled, a)
+        finally:
+            self._put(self._q_assembled, _END)
+
+    def _decode_loop(self) -> None:
+        while (a := self._get(self._q_assembled)) is not _END:
+            t0 = time.perf_counter()
+            for d in self.rx.policy.on_frame(a.stream_id, a.index, a.kind, a.complete):
+                self._handle(d, a if d.index == a.index else None)
+            self._timed("decode+sinks", t0)
+        if self.tx is not None and not self._stop.is_set():
+            for d in self.rx.policy.finish(self.frames_sent):
+                self._handle(d, None)
+
+    def _handle(self, d: Decision, a: AssembledFrame | None) -> None:
+        img, reason = None, d.reason
+        if d.action == DECODE:
+            img, reason = self.rx.decode(a)
+            if img is None:
+                d = self.rx.policy.failed(d.index, d.kind, reason)
+            else:
+                self.rx.policy.decoded(d.index)
+                self.rx.last_good = img
+        if img is None and d.action == CONCEAL and self.rx.last_good is not None:
+            img = self.rx.last_good
+            self.frames_concealed += 1
+            status = "concealed"
+        elif img is not None:
+            status = "decoded"
+        else:
+            self.frames_waiting += 1
+            self._captures.pop(d.index, None)
+            return
+        self._emit(d, a, img, status, reason)
+
+    def _emit(self, d: Decision, a: AssembledFrame | None, img: np.ndarray, status: str, reason: str) -> None:
+        now = time.perf_counter()
+        cap = self._captures.pop(d.index, None)
+        for k in [k for k in self._captures if k < d.index - 64]:  # frames the receiver never saw
+            self._captures.pop(k, None)
+        original = cap[0] if cap else (self.reference(d.index) if self.reference else None)
+        self._emit_times.append(now)
+        fps = None
+        if len(self._emit_times) >= 2:
+            span = self._emit_times[-1] - self._emit_times[0]
+            fps = (len(self._emit_times) - 1) / span if span > 0 else None
+        h, w = img.shape[:2]
+        pixels = h * w * 3
+        rec = self.tx_log.get(d.index)
+        st = FrameStats(index=d.index, kind=d.kind or (rec.kind if rec else "P"), status=status,
+                        reconstruction=img, original=original, snr_set_db=self.snr_set_db,
+                        latency_ms=(now - cap[1]) * 1e3 if cap else None, fps=fps,
+                        sample_rate=self.sample_rate, device=self.device_name,
+                        model=self.rx.model_name, frames_concealed=self.frames_concealed,
+                        reason=reason)
+        if original is not None and original.shape == img.shape:
+            st.psnr_db = psnr_db(original, img)
+            if self.msssim:
+                from dvst.eval.metrics import msssim_db
+
+                st.msssim_db = msssim_db(original, img)
+        if a is not None and a.fragments:
+            frags = a.fragments
+            st.n_bursts = len(frags)
+            meta = frags[0].meta
+            snrs = [f.snr_db for f in frags if np.isfinite(f.snr_db)]
+            st.snr_measured_db = a.frame.snr_db if a.frame is not None else (float(np.mean(snrs)) if snrs else None)
+            st.cfo_hz, st.sfo_ppm, st.timing = meta.get("cfo_hz"), meta.get("sfo_ppm"), meta.get("timing")
+            st.constellation = meta.get("constellation", {})
+            st.channel_mag = meta.get("channel_mag")
+            st.rx_snippet = meta.get("rx_snippet")
+            air = sum(int(f.meta.get("n_air_samples", 0)) for f in frags)
+            head = sum(int(f.meta.get("n_header_symbols", 0)) for f in frags)
+            if a.frame is not None:
+                st.payload_cbr = (a.frame.symbols.size + head) / pixels
+            if air and status == "decoded":
+                st.air_cbr = air / pixels
+        if rec is not None:  # loopback: the transmitter's own count is exact
+            st.payload_cbr = rec.n_payload_symbols / pixels
+            st.air_cbr = rec.n_air_samples / pixels
+            st.n_bursts = rec.n_bursts
+        for s in self.sinks:
+            s.put(st)
+
+
+def print_status(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
