@@ -34,7 +34,7 @@ setup(
         "scikit-image>=0.22",  # ships the photographs of the default demo clip
         "pytorch-msssim>=1.0",
         "bjontegaard>=1.3",
-        "PySide6-Essentials>=6.6",
+        "PySide6-Essentials>=6.6,<6.12",  # 6.12.0 drops a reference to None per void call on Python 3.11: aborts
         "pyqtgraph>=0.13.7",
         "sigmf>=1.2",
         "pyadi-iio>=0.0.17",
