@@ -1,0 +1,42 @@
+"""The receive gain and the Pluto's 12-bit ADC: gain, rounding to counts, saturation.
+
+pyadi-iio's Pluto ``rx()`` returns the ADC's counts, sign-extended into int16: +-2^11 =
+``RX_FULL_SCALE`` is full scale (1.0 in this project's units). Anything louder saturates at
+the rails; anything quieter than one count is lost in the quantisation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RX_FULL_SCALE = 2 ** 11   # ADC counts of 1.0 full scale on the Pluto's RX
+
+
+def adc_counts(x: np.ndarray, bits: int = 12) -> tuple[np.ndarray, np.ndarray, int]:
+    """complex [N] full-scale units -> (int16 I counts, int16 Q counts, samples saturated)."""
+    top = 2 ** (bits - 1)
+    scale = top
+    i = np.rint(np.real(x) * scale)
+    q = np.rint(np.imag(x) * scale)
+    sat = int(np.count_nonzero((i >= top) | (i < -top) | (q >= top) | (q < -top)))
+    i = np.clip(i, -top, top - 1).astype(np.int16)
+    q = np.clip(q, -top, top - 1).astype(np.int16)
+    return i, q, sat
+
+
+class PlutoADC:
+    """Applies ``gain_db`` (settable between calls), then quantises to ``bits`` bits with saturation."""
+
+    def __init__(self, bits: int = 12, gain_db: float = 0.0):
+        self.bits = int(bits)
+        self.gain_db = float(gain_db)
+        self.saturated = 0   # samples that hit the rails so far
+
+    def apply(self, x: np.ndarray) -> np.ndarray:
+        """x: complex [N] full-scale units at the ADC input -> complex128 [N] full-scale units."""
+        x = np.asarray(x) * 10.0 ** (self.gain_db / 20.0)
+        if self.bits == 0:
+            return x.astype(np.complex128, copy=False)
+        i, q, sat = adc_counts(x, self.bits)
+        self.saturated += sat
+        return (i + 1j * q.astype(np.float64)) / 2 ** (self.bits - 1)
