@@ -1,0 +1,101 @@
+"""Entry points: show a session in the window (``run_gui``), or run it headless to a PNG (``screenshot``).
+
+``run_gui(session)`` is what ``dvst loopback --gui`` and ``dvst rx --gui`` call with the
+``LinkSession`` they built; ``dvst gui`` builds sessions itself through a factory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from dvst.errors import DvstError
+from gui.settings import LinkSettings
+
+
+def application():
+    """The process's QApplication (created on first use). Without a display, Qt's offscreen platform."""
+    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise DvstError("no display for the window (DISPLAY is not set); use --screenshot FILE to run headless")
+    from PySide6 import QtWidgets
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(["dvst"])
+        app.setApplicationName("dvst")
+    return app
+
+
+def run_gui(session=None, *, session_factory=None, settings: LinkSettings | None = None,
+            models: list[str] | None = None, start: bool = True, title: str | None = None) -> int:
+    """Show the window on ``session`` (a LinkSession, not yet started) until the user closes it.
+
+    start: start the session at once (Start/Stop in the window control it afterwards).
+    session_factory / settings / models: see ``gui.window.MainWindow``.
+    Closing the window stops the session and joins its threads. Returns the exit status (0).
+    """
+    from gui.window import MainWindow
+
+    app = application()
+    window = MainWindow(session=session, session_factory=session_factory, settings=settings, models=models)
+    if title:
+        window.setWindowTitle(title)
+    window.show()
+    if start:
+        window.start()
+    try:
+        app.exec()
+    finally:
+        window.stop()
+    return 0
+
+
+def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_factory=None,
+               settings: LinkSettings | None = None, timeout_s: float = 120.0,
+               size: tuple[int, int] = (1600, 1000)) -> dict:
+    """Run the window headless until ``frames`` frames were received, then save it as PNG.
+
+    The session is stopped (threads joined) before returning. Raises DvstError if the link
+    delivers fewer frames within ``timeout_s`` seconds or stops with an error.
+    Returns {"path", "frames", "seconds", "last_index"}.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.window import MainWindow
+
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise DvstError(f"--screenshot writes a PNG, got {path.name!r}")
+    if frames < 1:
+        raise DvstError(f"--frames must be at least 1, got {frames}")
+    app = application()
+    window = MainWindow(session=session, session_factory=session_factory, settings=settings)
+    window.resize(*size)
+    window.show()
+    received = 0
+    t0 = time.monotonic()
+    try:
+        if not window.start():
+            raise DvstError(window.statusBar().currentMessage() or "the link did not start")
+        window.timer.stop()  # drained here instead, so no frame is left unshown at the end
+        while received < frames:
+            if time.monotonic() - t0 > timeout_s:
+                raise DvstError(f"only {received} of {frames} frames arrived in {timeout_s:.0f} s")
+            app.processEvents()
+            received += window.poll()
+            if not window.running:
+                raise DvstError(window.statusBar().currentMessage() or "the link stopped")
+            time.sleep(0.01)
+    finally:
+        window.stop()
+    app.processEvents()
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        raise DvstError(f"cannot write {path}")
+    seconds = time.monotonic() - t0
+    last = window.last_stats.index if window.last_stats is not None else None
+    window.close()
+    return {"path": str(path), "frames": received, "seconds": seconds, "last_index": last}

@@ -1,0 +1,67 @@
+"""What the control panel steers, as plain data (no Qt): a source and the link's ``LinkConfig``.
+
+``LinkSettings`` is what a session factory gets when the user presses Start. Its live subset
+(``channel()``, ``target()``) is what reaches a running session through ``set_channel`` and
+``set_target``. The link's own settings are ``dvst.link.config.LinkConfig`` — the same
+dataclass ``dvst loopback`` / ``dvst rx`` fill from ``--config`` and flags — so the window and
+the command line describe a session one way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dvst.link.config import LinkConfig
+
+SOURCES = ("loopback", "pluto", "replay")
+
+
+@dataclass
+class LinkSettings:
+    """Source and settings for one session.
+
+    source: "loopback" (a simulated pair of Plutos, ``link.channel`` the scenario), "pluto" (a
+    board at ``link.uri``, ``link.lo_hz`` / ``link.rx_gain_db`` / ``link.tx_gain_db``), or
+    "replay" (the SigMF recording ``replay_path``). input: the video to send (None: the demo
+    clip; for replay, the reference video for PSNR). multipath: TDL profile of the loopback
+    channel, as ``set_channel`` takes it (the controls read None as "the scenario's" when they
+    start, and write None for "none").
+    """
+
+    source: str = "loopback"
+    input: str | None = None
+    replay_path: str = ""
+    multipath: str | None = None
+    link: LinkConfig = field(default_factory=LinkConfig)
+
+    def channel(self) -> dict:
+        """Keyword arguments for ``LinkSession.set_channel`` (in-band SNR dB, offsets in ppm)."""
+        return {"snr_db": self.link.snr_db, "cfo_ppm": self.link.cfo_ppm, "sfo_ppm": self.link.sfo_ppm,
+                "multipath": self.multipath}
+
+    def target(self) -> dict:
+        """Keyword arguments for ``LinkSession.set_target``."""
+        return {"model": self.link.model, "cbr": self.link.cbr}
+
+
+def scenario_defaults(name: str) -> dict:
+    """The live knobs of a shipped loopback scenario: cfo_ppm, sfo_ppm, multipath, snr_db."""
+    from radio.channel.config import load_channel_config
+
+    c = load_channel_config(name)
+    return {"cfo_ppm": c.effective_cfo_hz / c.center_freq * 1e6, "sfo_ppm": c.effective_sfo_ppm,
+            "multipath": c.multipath, "snr_db": c.snr_db}
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the loopback channel scenarios under configs/channels/."""
+    from dvst.config import config_root
+
+    return sorted(p.stem for p in (config_root() / "channels").glob("*.yaml"))
+
+
+def multipath_profiles() -> list[str]:
+    """The simulator's tapped-delay-line profiles, by name."""
+    from radio.channel.multipath import TDL_PROFILES
+
+    return sorted(TDL_PROFILES)

@@ -1,0 +1,232 @@
+"""The main window: panels on the left, controls and status on the right, a link session behind.
+
+The window never runs the radio or the codec itself. A ``LinkSession`` (``dvst.link``) runs them
+in worker threads; a QTimer drains ``session.stats`` (a ``queue.Queue`` of ``FrameStats``)
+without blocking, feeds every frame to the histories and redraws the other panels with the
+newest one. Closing the window stops the session (``session.stop()`` joins its threads).
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from dvst.errors import DvstError
+from gui import theme
+from gui.controls import ControlPanel
+from gui.panels import ChannelPanel, ConstellationPanel, FramesPanel, HistoryPanel, SpectrumPanel, StatusPanel
+from gui.settings import LinkSettings, multipath_profiles, shipped_scenarios
+
+SessionFactory = Callable[[LinkSettings], object]
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    """The DVST link monitor.
+
+    session: a LinkSession to show (already built; ``start()`` starts it) or None.
+    session_factory: ``LinkSettings -> LinkSession``, called on Start to build a session for the
+    source the controls name; without one, Start (re)starts ``session``.
+    poll_ms: how often the stats queue is drained. ``frames_shown`` counts frames drawn, and
+    ``frameShown(object)`` is emitted with each redraw's newest FrameStats.
+    """
+
+    frameShown = QtCore.Signal(object)
+
+    def __init__(self, session=None, session_factory: SessionFactory | None = None,
+                 settings: LinkSettings | None = None, models: list[str] | None = None, poll_ms: int = 40,
+                 max_per_poll: int = 500):
+        super().__init__()
+        theme.configure_pyqtgraph()
+        self.setWindowTitle("DVST over the air")
+        self.setStyleSheet(theme.STYLESHEET)
+        self.session = session
+        self.session_factory = session_factory
+        self.running = False
+        self.frames_shown = 0
+        self.last_stats = None
+        self.max_per_poll = max_per_poll
+
+        self.frames = FramesPanel()
+        self.constellation = ConstellationPanel()
+        self.channel = ChannelPanel()
+        self.spectrum = SpectrumPanel()
+        self.history = HistoryPanel()
+        self.controls = ControlPanel(settings, models, shipped_scenarios(), multipath_profiles())
+        self.status = StatusPanel()
+        self.panels = (self.frames, self.constellation, self.channel, self.spectrum, self.history, self.status)
+
+        middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        for w, stretch in ((self.constellation, 3), (self.channel, 4), (self.spectrum, 5)):
+            middle.addWidget(w)
+            middle.setStretchFactor(middle.count() - 1, stretch)
+        left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        for w, stretch in ((self.frames, 5), (middle, 4), (self.history, 3)):
+            left.addWidget(w)
+            left.setStretchFactor(left.count() - 1, stretch)
+        right = QtWidgets.QWidget()
+        right.setFixedWidth(330)
+        column = QtWidgets.QVBoxLayout(right)
+        column.setContentsMargins(4, 0, 0, 0)
+        column.addWidget(self.controls)
+        column.addWidget(self.status)
+        column.addStretch(1)
+        central = QtWidgets.QWidget()
+        row = QtWidgets.QHBoxLayout(central)
+        row.setContentsMargins(6, 6, 6, 6)
+        row.addWidget(left, 1)
+        row.addWidget(right)
+        self.setCentralWidget(central)
+        self.resize(1600, 1000)
+
+        self.controls.startRequested.connect(self.start)
+        self.controls.stopRequested.connect(self.stop)
+        self.controls.recordToggled.connect(self._record_toggled)
+        self.controls.channelChanged.connect(self.apply_channel)
+        self.controls.targetChanged.connect(self.apply_target)
+        self.controls.set_running(False)
+
+        self.timer = QtCore.QTimer(self, interval=poll_ms)
+        self.timer.timeout.connect(self.poll)
+
+    # -- session control ------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start the link: a fresh session from the factory (if any) with the controls' settings.
+
+        Returns False (and says why in the status bar) when the session cannot be built or started.
+        """
+        if self.running:
+            return True
+        try:
+            if self.session_factory is not None:
+                self.session = self.session_factory(self.controls.settings())
+                self.clear()
+            if self.session is None:
+                raise DvstError("no link session to start")
+            self.session.start()
+        except DvstError as e:
+            self.show_error(str(e))
+            return False
+        self.running = True
+        self.controls.set_running(True)
+        self.timer.start()
+        self.statusBar().showMessage("running", 3000)
+        return True
+
+    def stop(self, message: str = "stopped") -> None:
+        """Stop the session (its threads are joined) and show what it still delivered.
+
+        A worker's error, which ``LinkSession.stop()`` re-raises, is shown in the status bar.
+        """
+        self.timer.stop()
+        was_running, self.running = self.running, False
+        if self.session is not None and was_running:
+            try:
+                self.session.stop()
+            except Exception as e:  # noqa: BLE001 - a worker's error: shown, and the window lives on
+                message = f"link stopped: {e}" if isinstance(e, DvstError) else \
+                    f"link stopped: {type(e).__name__}: {e}"
+                self.show_error(message)
+                message = ""
+            self._drain()
+            if message:
+                self.statusBar().showMessage(message, 5000)
+        self.controls.set_running(False)
+
+    def apply_channel(self, channel: dict) -> None:
+        """Hand live channel settings to a loopback session (``set_channel``)."""
+        if self.session is None or self.controls.settings().source != "loopback":
+            return
+        try:
+            self.session.set_channel(**channel)
+        except DvstError as e:
+            self.show_error(str(e))
+
+    def apply_target(self, target: dict) -> None:
+        """Hand the model / target CBR to the running encoder (``set_target``)."""
+        if self.session is None:
+            return
+        try:
+            self.session.set_target(**target)
+        except DvstError as e:
+            self.show_error(str(e))
+
+    def start_recording(self, path: str) -> bool:
+        if self.session is None or not self.running:
+            self.show_error("start the link before recording")
+            return False
+        try:
+            self.session.start_recording(path)
+        except DvstError as e:
+            self.show_error(str(e))
+            return False
+        self.statusBar().showMessage(f"recording to {path}")
+        return True
+
+    def stop_recording(self) -> None:
+        if self.session is not None:
+            self.session.stop_recording()
+        self.statusBar().showMessage("recording stopped", 3000)
+
+    def _record_toggled(self, on: bool) -> None:
+        if not on:
+            self.stop_recording()
+            return
+        default = time.strftime("dvst-%Y%m%d-%H%M%S.sigmf-meta")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Record to SigMF", default, "SigMF (*.sigmf-meta)")
+        if not (path and self.start_recording(path)):
+            self.controls.record_button.blockSignals(True)
+            self.controls.record_button.setChecked(False)
+            self.controls.record_button.blockSignals(False)
+
+    # -- display ----------------------------------------------------------------------------
+    def poll(self) -> int:
+        """Drain the stats queue (never blocking) and redraw; returns how many frames arrived.
+
+        When every worker has finished (a stream that ended, or a worker that failed), the
+        session is stopped so its error, if any, is shown.
+        """
+        n = self._drain()
+        if self.running and self.session.wait(0):
+            self.stop("stream ended")
+        return n
+
+    def _drain(self) -> int:
+        if self.session is None:
+            return 0
+        newest = None
+        n = 0
+        while n < self.max_per_poll:
+            try:
+                stats = self.session.stats.get_nowait()
+            except queue.Empty:
+                break
+            self.history.append(stats)
+            newest = stats
+            n += 1
+        if newest is not None:
+            self.show_stats(newest)
+        return n
+
+    def show_stats(self, stats) -> None:
+        for panel in self.panels:
+            panel.show_stats(stats)
+        self.last_stats = stats
+        self.frames_shown += 1
+        self.frameShown.emit(stats)
+
+    def clear(self) -> None:
+        for panel in self.panels:
+            panel.clear()
+        self.last_stats = None
+
+    def show_error(self, message: str) -> None:
+        self.statusBar().setStyleSheet(f"color: {theme.CONCEALED};")
+        self.statusBar().showMessage(message)
+        QtCore.QTimer.singleShot(8000, lambda: self.statusBar().setStyleSheet(""))
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.stop()
+        super().closeEvent(event)

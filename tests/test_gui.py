@@ -1,0 +1,296 @@
+"""The GUI with synthetic FrameStats and a scripted session: display transforms, panels, controls, close.
+
+The real loopback session is exercised in tests/test_gui_loopback.py.
+"""
+
+import queue
+import threading
+
+import numpy as np
+import pytest
+
+from dvst.errors import DvstError
+from dvst.link import FrameStats
+from dvst.link.config import LinkConfig
+from gui.display import History, Waterfall, psd_dbfs
+
+pytestmark = pytest.mark.gui
+
+RATE = 2e6
+
+
+def make_stats(i: int, rng=None, concealed: int = 0) -> FrameStats:
+    """A plausible frame: a 64×96 picture, noisy QPSK pilots/header, Gaussian payload, a tone."""
+    rng = rng or np.random.default_rng(i)
+    original = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
+    rec = np.clip(original.astype(int) + rng.integers(-8, 9, original.shape), 0, 255).astype(np.uint8)
+    qpsk = ((rng.integers(0, 2, 200) * 2 - 1) + 1j * (rng.integers(0, 2, 200) * 2 - 1)) / np.sqrt(2)
+    n = np.arange(4096)
+    snippet = 0.1 * np.exp(2j * np.pi * 0.125 * n) + 0.01 * (rng.standard_normal(4096) + 1j * rng.standard_normal(4096))
+    return FrameStats(
+        index=i, kind="I" if i % 4 == 0 else "P", status="decoded", psnr_db=30.0 + i, msssim_db=14.0 + i,
+        payload_cbr=0.02, air_cbr=0.031, snr_measured_db=14.6 + 0.1 * i, snr_set_db=15.0, cfo_hz=123.4,
+        sfo_ppm=-1.5, timing=1000 * i, latency_ms=42.0, fps=25.0, original=original, reconstruction=rec,
+        constellation={"payload": (rng.standard_normal(1000) + 1j * rng.standard_normal(1000)).astype(np.complex64) / 2,
+                       "pilots": (qpsk[:100] * 1.02).astype(np.complex64),
+                       "header": (qpsk[100:] * 0.98).astype(np.complex64)},
+        channel_mag=np.linspace(0.5, 1.5, 104).astype(np.float32), rx_snippet=snippet.astype(np.complex64),
+        sample_rate=RATE, device="loopback", model="small", frames_concealed=concealed)
+
+
+class ScriptedSession:
+    """LinkSession's interface with one worker thread that puts ``n`` synthetic frames on ``stats``."""
+
+    def __init__(self, n: int = 5, ends: bool = False, error: Exception | None = None):
+        self.n, self.ends, self.error = n, ends, error
+        self.stats = queue.Queue(maxsize=64)
+        self.channel_calls: list[dict] = []
+        self.target_calls: list[dict] = []
+        self.recording: str | None = None
+        self.thread: threading.Thread | None = None
+        self._halt = threading.Event()
+        self.stopped = False
+
+    def start(self):
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        for i in range(self.n):
+            if self._halt.wait(0.005):
+                return
+            self.stats.put(make_stats(i))
+        if not (self.ends or self.error):
+            self._halt.wait()  # a live link keeps running until stopped
+
+    def wait(self, timeout=None):
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def stop(self):
+        self._halt.set()
+        if self.thread is not None:
+            self.thread.join()
+        self.stopped = True
+        if self.error is not None:
+            raise self.error
+
+    def set_channel(self, **kw):
+        self.channel_calls.append(kw)
+
+    def set_target(self, model=None, cbr=None):
+        self.target_calls.append({"model": model, "cbr": cbr})
+
+    def start_recording(self, path):
+        self.recording = str(path)
+
+    def stop_recording(self):
+        self.recording = None
+
+
+# -- display transforms (no Qt) -------------------------------------------------------------
+
+def test_psd_puts_a_tone_in_the_right_bin_at_the_right_level():
+    n = np.arange(8192)
+    tone = np.exp(2j * np.pi * 0.25 * n)  # full-scale tone at fs/4
+    freqs, psd = psd_dbfs(tone, RATE, nfft=256)
+    assert freqs[np.argmax(psd)] == pytest.approx(RATE / 4)
+    assert freqs[0] == -RATE / 2 and freqs.size == psd.size == 256
+    # Integrated over the band, power 1 → 0 dBFS (Hann leakage stays within the band).
+    total = np.sum(10 ** (psd / 10)) * RATE / 256
+    assert 10 * np.log10(total) == pytest.approx(0.0, abs=0.1)
+    noise = (np.random.default_rng(0).standard_normal(8192) + 1j * np.random.default_rng(1).standard_normal(8192))
+    _, psd_noise = psd_dbfs(noise / np.sqrt(2) * 0.1, RATE, nfft=256)  # power 0.01 spread over fs
+    assert np.median(psd_noise) == pytest.approx(-20 - 10 * np.log10(RATE), abs=1.0)
+
+
+def test_history_keeps_the_newest_in_order_and_gaps_for_none():
+    h = History(("a", "b"), length=4)
+    for i in range(6):
+        h.append(i, a=float(i), b=None if i == 5 else float("inf") if i == 4 else 1.0)
+    assert list(h.x) == [2, 3, 4, 5] and list(h.trace("a")) == [2, 3, 4, 5]
+    b = h.trace("b")
+    assert b[0] == 1.0 and np.isnan(b[2]) and np.isnan(b[3])
+    with pytest.raises(KeyError):
+        h.append(7, c=1.0)
+
+
+def test_waterfall_scrolls_newest_to_the_bottom():
+    w = Waterfall(nfft=8, rows=3)
+    w.push(np.full(8, -50.0))
+    w.push(np.arange(8.0))
+    assert np.all(w.image[-1] == np.arange(8.0)) and np.all(w.image[:2] == -50.0)
+    assert w.levels(span_db=10.0) == (-3.0, 7.0)
+    with pytest.raises(ValueError):
+        w.push(np.zeros(4))
+
+
+# -- the window -----------------------------------------------------------------------------
+
+@pytest.fixture
+def window(qtbot):
+    from gui.window import MainWindow
+
+    session = ScriptedSession(n=5)
+    win = MainWindow(session=session, poll_ms=10)
+    qtbot.addWidget(win)
+    yield win
+    win.close()
+
+
+def test_window_builds_with_every_panel(window):
+    assert window.windowTitle() == "DVST over the air"
+    assert window.frames_shown == 0
+    c = window.controls
+    assert c.start_button.isEnabled() and not c.stop_button.isEnabled() and not c.record_button.isEnabled()
+    assert set(window.history.curves) == set(window.history.TRACES)
+    assert set(window.constellation.scatters) == {"payload", "pilots", "header"}
+
+
+def test_frames_update_every_panel(window, qtbot):
+    assert window.start()
+    qtbot.waitUntil(lambda: window.history.history.x.size == 5, timeout=5000)
+    last = window.last_stats
+    assert last.index == 4
+    # Images: the newest original and reconstruction, exactly.
+    assert np.array_equal(window.frames.original_item.image, last.original)
+    assert np.array_equal(window.frames.reconstruction_item.image, last.reconstruction)
+    assert "PSNR 34.00 dB" in window.frames.reconstruction_caption.text()
+    assert "MS-SSIM 18.00 dB" in window.frames.reconstruction_caption.text()
+    assert "frame 4 (I)" in window.frames.original_caption.text() or "frame 4 (P)" in window.frames.original_caption.text()
+    # Histories: every frame, not just the ones redrawn.
+    x, y = window.history.curves["psnr_db"].getData()
+    assert list(x) == [0, 1, 2, 3, 4] and list(y) == [30, 31, 32, 33, 34]
+    _, snr_set = window.history.curves["snr_set_db"].getData()
+    assert np.all(snr_set == 15.0)
+    for name in window.history.TRACES:
+        assert window.history.curves[name].getData()[0].size == 5, name
+    # Constellations, each set with its own points.
+    for name in ("payload", "pilots", "header"):
+        xs, ys = window.constellation.scatters[name].getData()
+        assert np.allclose(xs + 1j * ys, last.constellation[name]), name
+    # Channel magnitude in dB per used subcarrier.
+    cx, cy = window.channel.curve.getData()
+    assert cx.size == 104 and cy[0] == pytest.approx(20 * np.log10(0.5), abs=1e-4)
+    # PSD peak at the tone (fs/8 → 0.25 MHz), waterfall filled with one line per frame drawn.
+    fx, fy = window.spectrum.psd_curve.getData()
+    assert fx[np.argmax(fy)] == pytest.approx(0.25, abs=RATE / 256 / 1e6)
+    assert window.spectrum.waterfall.count == window.frames_shown >= 1
+    assert np.array_equal(window.spectrum.waterfall_item.image[-1], window.spectrum.waterfall.image[-1])
+    # Status labels.
+    v = window.status.values
+    assert v["cfo"].text() == "+123.4 Hz" and v["sfo"].text() == "-1.50 ppm"
+    assert v["fps"].text() == "25.0 fps" and v["latency"].text() == "42 ms"
+    assert v["device"].text() == "loopback" and v["model"].text() == "small"
+    assert "set 15.0 dB" in v["snr"].text() and v["timing"].text().startswith("4000 ")
+
+
+def test_concealed_frame_and_missing_reference_are_said(qtbot):
+    from gui.window import MainWindow
+
+    win = MainWindow()
+    qtbot.addWidget(win)
+    s = make_stats(3, concealed=2)
+    s.status, s.reason, s.original, s.psnr_db, s.msssim_db = "concealed", "missing burst", None, None, None
+    win.history.append(s)
+    win.show_stats(s)
+    assert "CONCEALED (missing burst)" in win.frames.reconstruction_caption.text()
+    assert "no reference" in win.frames.original_caption.text()
+    assert win.frames.original_item.image is None
+    assert "PSNR — " in win.frames.reconstruction_caption.text()
+    assert win.status.values["concealed"].text() == "2"
+    assert np.isnan(win.history.history.trace("psnr_db")[-1])
+
+
+def test_channel_controls_reach_the_session(window, qtbot):
+    window.start()
+    c = window.controls
+    c.snr.setValue(3.5)
+    c.cfo.setValue(-2.0)
+    c.multipath.setCurrentIndex(c.multipath.findData("eva"))
+    qtbot.waitUntil(lambda: len(window.session.channel_calls) > 0, timeout=2000)
+    qtbot.wait(200)  # debounced: the three changes arrive as one call
+    assert window.session.channel_calls[-1] == {"snr_db": 3.5, "cfo_ppm": -2.0, "sfo_ppm": c.sfo.value(),
+                                                "multipath": "eva"}
+    assert len(window.session.channel_calls) == 1
+    window.controls.cbr.setValue(0.05)
+    window.controls.cbr.editingFinished.emit()
+    assert window.session.target_calls[-1] == {"model": None, "cbr": 0.05}
+
+
+def test_record_and_stop_and_restart(window, qtbot, tmp_path):
+    assert not window.start_recording(str(tmp_path / "x.sigmf-meta"))  # not running yet
+    window.start()
+    assert window.start_recording(str(tmp_path / "x.sigmf-meta"))
+    assert window.session.recording.endswith("x.sigmf-meta")
+    window.stop_recording()
+    assert window.session.recording is None
+    window.stop()
+    assert window.session.stopped and not window.session.thread.is_alive()
+    assert window.controls.start_button.isEnabled() and not window.controls.stop_button.isEnabled()
+
+
+def test_closing_stops_the_workers(qtbot):
+    from gui.window import MainWindow
+
+    session = ScriptedSession(n=2)
+    win = MainWindow(session=session, poll_ms=10)
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    qtbot.waitUntil(lambda: win.frames_shown > 0, timeout=5000)
+    assert session.thread.is_alive()
+    win.close()
+    assert session.stopped and not session.thread.is_alive()
+    assert not win.timer.isActive()
+
+
+def test_factory_errors_are_shown_not_raised(qtbot):
+    from gui.settings import LinkSettings
+    from gui.window import MainWindow
+
+    def factory(settings: LinkSettings):
+        raise DvstError(f"no PlutoSDR at {settings.link.uri}")
+
+    settings = LinkSettings(source="pluto", link=LinkConfig(uri="ip:10.9.9.9"))
+    win = MainWindow(session_factory=factory, settings=settings)
+    qtbot.addWidget(win)
+    assert not win.start()
+    assert win.statusBar().currentMessage() == "no PlutoSDR at ip:10.9.9.9"
+    assert not win.running and win.controls.start_button.isEnabled()
+
+
+def test_scenario_sets_the_offsets_and_settings_carry_the_controls(qtbot):
+    from gui.settings import LinkSettings, scenario_defaults
+    from gui.window import MainWindow
+
+    win = MainWindow(settings=LinkSettings(link=LinkConfig(channel="awgn", snr_db=7.0)))
+    qtbot.addWidget(win)
+    c = win.controls
+    assert c.snr.value() == 7.0 and c.cfo.value() == 0.0 and c.multipath.currentData() is None
+    c.scenario.setCurrentIndex(c.scenario.findData("two-plutos-bench"))
+    bench = scenario_defaults("two-plutos-bench")
+    assert c.cfo.value() == pytest.approx(bench["cfo_ppm"], abs=0.25) and c.multipath.currentData() == bench["multipath"]
+    c.source.setCurrentIndex(c.source.findData("pluto"))
+    c.lo.setValue(915.0)
+    c.rx_gain.setValue(20)
+    s = c.settings()
+    assert s.source == "pluto" and s.link.lo_hz == 915e6 and s.link.rx_gain_db == 20
+    assert s.link.channel == "two-plutos-bench" and s.link.snr_db == 7.0
+    assert c.pluto_box.isEnabled() and not c.channel_box.isEnabled()
+
+
+def test_a_stream_that_ends_or_fails_stops_the_window(qtbot):
+    from gui.window import MainWindow
+
+    win = MainWindow(session=ScriptedSession(n=3, ends=True), poll_ms=10)
+    qtbot.addWidget(win)
+    win.start()
+    qtbot.waitUntil(lambda: not win.running, timeout=5000)
+    assert win.last_stats.index == 2 and win.controls.start_button.isEnabled()
+    assert win.statusBar().currentMessage() == "stream ended"
+    win = MainWindow(session=ScriptedSession(n=1, error=DvstError("receiver lost the board")), poll_ms=10)
+    qtbot.addWidget(win)
+    win.start()
+    qtbot.waitUntil(lambda: not win.running, timeout=5000)
+    assert win.statusBar().currentMessage() == "link stopped: receiver lost the board"
