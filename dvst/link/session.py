@@ -147,7 +147,8 @@ class LinkSession:
                  channel_control: Callable[..., None] | None = None,
                  target_control: Callable[..., None] | None = None,
                  recorder_factory: Callable[[str], object] | None = None,
-                 rx_drain_buffers: int = 4, fps_window: int = 25):
+                 rx_drain_buffers: int = 4, fps_window: int = 25,
+                 closers: Iterable[Callable[[], None]] = ()):
         if tx is None and rx is None:
             raise DvstError("a link session needs a transmitter, a receiver, or both")
         self.source, self.tx, self.tx_device = source, tx, tx_device
@@ -165,6 +166,8 @@ class LinkSession:
         self._recorder = None
         self._rec_lock = threading.Lock()
         self.rx_drain_buffers = rx_drain_buffers
+        self._closers = list(closers)   # release devices after the threads have stopped
+        self._emitted = 0
 
         self.stats: queue.Queue = queue.Queue(maxsize=stats_queue_size)
         self.summary_sink = SummarySink()
@@ -213,6 +216,10 @@ class LinkSession:
     def stop(self) -> None:
         """Ask every worker to finish, join them, close sinks; re-raise a worker's error."""
         self._stop.set()
+        for dev in (self.rx_device, self.tx_device):
+            interrupt = getattr(dev, "interrupt", None)
+            if interrupt is not None:
+                interrupt()  # a device waiting for samples returns now
         for q in (self._q_frames, self._q_assembled):  # unblock producers waiting on a full queue
             try:
                 while True:
@@ -224,6 +231,12 @@ class LinkSession:
         self._t_end = self._t_end or time.perf_counter()
         self.stop_recording()
         first: BaseException | None = None
+        for close in self._closers:
+            try:
+                close()
+            except BaseException as e:  # noqa: BLE001
+                first = first or e
+        self._closers = []
         for s in self.sinks:
             try:
                 s.close()
@@ -245,6 +258,10 @@ class LinkSession:
         finally:
             self.stop()
         return self.summary()
+
+    def tx_finished(self) -> bool:
+        """True once the transmit half has sent its last frame (or there is none)."""
+        return self._tx_done.is_set()
 
     def summary(self) -> dict:
         elapsed = ((self._t_end or time.perf_counter()) - self._t_start) if self._t_start else None
@@ -495,6 +512,9 @@ class LinkSession:
             st.n_bursts = rec.n_bursts
         for s in self.sinks:
             s.put(st)
+        self._emitted += 1
+        if self.tx is None and self.max_frames and self._emitted >= self.max_frames:
+            self._stop.set()  # a receiver alone stops after --frames frames
 
 
 def print_status(line: str) -> None:

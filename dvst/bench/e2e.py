@@ -1,0 +1,78 @@
+"""``dvst bench e2e``: frames per second and latency of the whole loopback, and where the time goes.
+
+Two runs of the same clip (the demo at 416×240 by default) through ``dvst loopback``'s pipeline
+with the small model on an AWGN channel:
+- throughput: the source unpaced, so the slowest stage sets the rate → ``fps``;
+- real time: the source paced at 25 fps → ``latency_ms_p50`` / ``latency_ms_p95`` (capture to
+  reconstruction; if the pipeline cannot keep up, queues fill and the latency shows it).
+``stage_share`` is each stage's busy time over the sum of all stages' busy time (the stages
+run in parallel threads, so the shares say what to optimise, not what adds up to wall time).
+"""
+
+from __future__ import annotations
+
+from dvst.commands._common import add_json_flag, print_table, write_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("e2e", help="fps and latency of the whole loopback (codec + radio + simulator)",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("--frames", type=int, default=40, help="frames per run (default 40)")
+    p.add_argument("--size", default="416x240", help="frame size WxH of the demo clip (default 416x240)")
+    p.add_argument("--model", default=None, help="model (default: the shipped small model)")
+    p.add_argument("--snr", type=float, default=10.0, dest="snr_db", help="AWGN in-band SNR, dB (default 10)")
+    p.add_argument("--fps", type=float, default=25.0, help="source rate of the real-time run (default 25)")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def measure(frames: int = 40, size: str = "416x240", model: str | None = None, snr_db: float = 10.0,
+            fps: float = 25.0) -> dict:
+    import os
+
+    import torch
+
+    from dvst.io.video import open_source
+    from dvst.link.build import load_codec, loopback_session
+    from dvst.link.config import LinkConfig
+
+    codec = load_codec(model)
+    cfg = LinkConfig(model=model, channel="awgn", snr_db=snr_db, frames=frames, size=size,
+                     pace=False, msssim=False)
+    warm = loopback_session(LinkConfig(**{**cfg.__dict__, "frames": 4}), "demo", codec=codec)
+    warm.run(timeout=600)   # numba compilation and torch warm-up are not part of the figure
+
+    thr = loopback_session(cfg, "demo", codec=codec)
+    s_thr = thr.run(timeout=1200)
+
+    cfg_rt = LinkConfig(**{**cfg.__dict__, "pace": True})
+    rt = loopback_session(cfg_rt, "demo", codec=codec)
+    rt.source.fps = fps
+    s_rt = rt.run(timeout=1200)
+
+    busy = s_thr["stage_seconds"]
+    total = sum(busy.values()) or 1.0
+    return {
+        "frames": frames, "size": size, "model": codec.name, "snr_db": snr_db,
+        "fps": s_thr["fps"], "latency_ms_p50": s_rt["latency_ms_p50"],
+        "latency_ms_p95": s_rt["latency_ms_p95"], "realtime_source_fps": fps,
+        "realtime_fps": s_rt["fps"],
+        "throughput_latency_ms_p50": s_thr["latency_ms_p50"],
+        "stage_seconds": busy, "stage_share": {k: v / total for k, v in busy.items()},
+        "frames_decoded": s_thr["frames_decoded"], "frames_concealed": s_thr["frames_concealed"],
+        "psnr_db": s_thr["psnr_db"], "payload_cbr": s_thr["payload_cbr"], "air_cbr": s_thr["air_cbr"],
+        "snr_measured_db": s_thr["snr_measured_db"],
+        "target": {"fps": 25.0, "latency_ms_p95": 150.0},
+        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+    }
+
+
+def run(args) -> int:
+    r = measure(args.frames, args.size, args.model, args.snr_db, args.fps)
+    rows = [("fps (unpaced)", r["fps"]), ("latency p50 ms (paced)", r["latency_ms_p50"]),
+            ("latency p95 ms (paced)", r["latency_ms_p95"]), ("psnr_db", r["psnr_db"]),
+            ("payload_cbr", r["payload_cbr"]), ("air_cbr", r["air_cbr"])]
+    rows += [(f"share {k}", v) for k, v in sorted(r["stage_share"].items(), key=lambda kv: -kv[1])]
+    print_table(rows, f"end to end, {r['size']}, model {r['model']}")
+    write_json(args.json, r)
+    return 0

@@ -1,0 +1,58 @@
+"""``dvst loopback [INPUT]``: video through the codec, the PHY and a simulated pair of Plutos."""
+
+from __future__ import annotations
+
+from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.link.config import add_link_flags, link_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "loopback", help="the demo: video through the simulated radio link, no hardware",
+        description="Encode a video with DVST, send it as OFDM bursts through a simulated pair of "
+                    "PlutoSDRs (noise, offsets, multipath, DAC/ADC), receive, decode and report. "
+                    "With no INPUT: the demo clip and the shipped model.")
+    p.add_argument("input", nargs="?", default=None, metavar="INPUT",
+                   help="video file, PNG folder, .yuv (with --size) or 'demo' (default)")
+    add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
+                   "radio", "seed", "size")
+    p.add_argument("--out", metavar="FILE.mp4", help="write original | reconstruction side by side")
+    p.add_argument("--gui", action="store_true", help="show the live window")
+    add_json_flag(p)
+    add_config_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from dvst.link.build import loopback_session
+    from dvst.link.runner import print_summary, run_session
+    from dvst.link.sinks import VideoFileSink
+
+    cfg = link_config(args)
+    if cfg.frames is None and args.input in (None, "demo"):
+        cfg.frames = 60
+    session = loopback_session(cfg, args.input)
+    if args.out:
+        session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
+    if args.gui:
+        summary = show_gui(session, "dvst loopback")
+    else:
+        summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "loopback")
+    print_summary(summary, f"loopback over {session.device_name}")
+    write_json(args.json, summary)
+    return 0
+
+
+def show_gui(session, title: str) -> dict:
+    """Hand ``session`` to the GUI (gui.app.run_gui) until its window closes; → summary()."""
+    try:
+        from gui.app import run_gui
+    except ImportError as e:
+        from dvst.errors import DvstError
+
+        raise DvstError(f"the GUI is not available: {e}") from None
+    try:
+        run_gui(session, title=title)
+    finally:
+        session.stop()
+    return session.summary()

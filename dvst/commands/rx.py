@@ -1,0 +1,42 @@
+"""``dvst rx --uri URI``: receive and decode a DVST stream with a PlutoSDR."""
+
+from __future__ import annotations
+
+from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.link.config import add_link_flags, link_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "rx", help="receive a video with a PlutoSDR",
+        description="Receive the bursts `dvst tx` sends, decode them with the same model and show "
+                    "or save the reconstruction. May be started before, during or after the "
+                    "transmitter: it locks on at the next I-frame. Runs until --frames frames or Ctrl-C.")
+    add_link_flags(p, "uri", "lo_hz", "sample_rate", "rx_gain_db", "calibration", "frames", "model",
+                   "radio")
+    p.add_argument("--reference", metavar="INPUT", help="the transmitted video, for PSNR / MS-SSIM")
+    p.add_argument("--out", metavar="FILE.mp4", help="write reference | reconstruction side by side")
+    p.add_argument("--gui", action="store_true", help="show the live window")
+    add_json_flag(p)
+    add_config_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from dvst.link.build import rx_session
+    from dvst.link.runner import print_summary, run_session
+    from dvst.link.sinks import VideoFileSink
+
+    cfg = link_config(args)
+    session = rx_session(cfg, reference=args.reference)
+    if args.out:
+        session.sinks.append(VideoFileSink(args.out))
+    if args.gui:
+        from dvst.commands.loopback import show_gui
+
+        summary = show_gui(session, "dvst rx")
+    else:
+        summary = run_session(session, cfg.frames, "rx")
+    print_summary(summary, f"received with {session.device_name}")
+    write_json(args.json, summary)
+    return 0

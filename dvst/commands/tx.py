@@ -1,0 +1,38 @@
+"""``dvst tx INPUT --uri URI``: send a video over the air from a PlutoSDR."""
+
+from __future__ import annotations
+
+from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.link.config import add_link_flags, link_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "tx", help="transmit a video from a PlutoSDR",
+        description="Encode INPUT with DVST and transmit it as OFDM bursts from the PlutoSDR at "
+                    "--uri, paced at the video's frame rate. Run `dvst rx` on a second board, or "
+                    "add --cable to receive on the same board (TX cabled to RX through an attenuator).")
+    p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
+    add_link_flags(p, "uri", "lo_hz", "sample_rate", "tx_gain_db", "rx_gain_db", "calibration", "snr_db",
+                   "frames", "model", "cbr", "gop", "radio", "size")
+    p.add_argument("--cable", action="store_true",
+                   help="also receive on the same board (one Pluto, TX cabled to RX)")
+    p.add_argument("--out", metavar="FILE.mp4", help="with --cable: write original | reconstruction")
+    add_json_flag(p)
+    add_config_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from dvst.link.build import tx_session
+    from dvst.link.runner import print_summary, run_session
+    from dvst.link.sinks import VideoFileSink
+
+    cfg = link_config(args)
+    session = tx_session(cfg, args.input, cable=args.cable)
+    if args.out and args.cable:
+        session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
+    summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "tx")
+    print_summary(summary, f"transmitted from {session.device_name}")
+    write_json(args.json, summary)
+    return 0
