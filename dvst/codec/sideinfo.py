@@ -1,0 +1,145 @@
+"""The digital side information of a coded frame, and the bandwidth it costs.
+
+Layout of ``EncodedFrame.side_info`` (little-endian):
+  byte 0      format version (1)
+  bytes 1–4   model id (uint32, :meth:`ModelConfig.fingerprint`)
+  bytes 5–8   frame height, width in pixels (uint16 each; the frame before padding)
+  bytes 9–12  η of the primary and the motion link (float16 each; informative)
+  then        per-patch bandwidth indices, raster order, MSB first: q_pl bits per patch for
+              the primary link, then (P-frames with a motion link) q_ml bits per patch for
+              the motion link; zero-padded to a whole byte.
+The side information travels digitally (its own CRC and channel code on the radio side). It
+is counted in the payload CBR at the channel symbols its coded bits occupy:
+``SIDE_INFO_SYMBOLS_PER_BIT`` — BPSK (1 bit per symbol) with a rate-1/2 code — the one place
+this assumption lives.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from dvst.errors import DvstError
+from dvst.frames import EncodedFrame
+
+#: channel symbols per side-information bit: BPSK (1 bit/symbol) behind a rate-1/2 code.
+SIDE_INFO_SYMBOLS_PER_BIT = 2.0
+VERSION = 1
+_HEAD = struct.Struct("<BIHHee")
+
+
+def side_symbols(n_bytes: int) -> float:
+    """Channel symbols that ``n_bytes`` of side information occupy."""
+    return 8 * n_bytes * SIDE_INFO_SYMBOLS_PER_BIT
+
+
+def patch_grid(cfg, height: int, width: int) -> tuple[int, int]:
+    """(rows, columns) of JSCC patches of a height×width frame after padding."""
+    m = cfg.pad_multiple
+    return -(-height // m), -(-width // m)
+
+
+def side_info_bytes(cfg, kind: str, height: int, width: int) -> int:
+    """Length in bytes of the side information of one frame."""
+    rows, cols = patch_grid(cfg, height, width)
+    bits = cfg.q_primary + (cfg.q_motion if kind == "P" and cfg.motion_link else 0)
+    return _HEAD.size + -(-rows * cols * bits // 8)
+
+
+def side_symbols_for(cfg, height: int, width: int, n_frames: int):
+    """Side-information symbols of frames 0…T−1 of a GOP snippet (frame 0 the I-frame), float [T]."""
+    import torch
+
+    return torch.tensor([side_symbols(side_info_bytes(cfg, "I" if i == 0 else "P", height, width))
+                         for i in range(n_frames)], dtype=torch.float32)
+
+
+@dataclass
+class SideInfo:
+    """The parsed side information of one frame; indices are uint8 [rows, cols]."""
+
+    model_id: int
+    height: int
+    width: int
+    eta: float
+    eta_motion: float
+    idx_pl: np.ndarray
+    idx_ml: np.ndarray | None = None
+
+
+def _pack_bits(values: np.ndarray, q: int) -> np.ndarray:
+    v = values.astype(np.uint8).reshape(-1, 1)
+    return np.unpackbits(v, axis=1)[:, 8 - q:].reshape(-1)
+
+
+def _unpack_bits(bits: np.ndarray, q: int, n: int) -> np.ndarray:
+    b = bits[: n * q].reshape(n, q)
+    return np.packbits(np.concatenate([np.zeros((n, 8 - q), np.uint8), b], 1), axis=1)[:, 0]
+
+
+def pack(info: SideInfo, cfg) -> bytes:
+    """SideInfo → bytes (layout above)."""
+    head = _HEAD.pack(VERSION, info.model_id, info.height, info.width, info.eta, info.eta_motion)
+    bits = [_pack_bits(info.idx_pl, cfg.q_primary)]
+    if info.idx_ml is not None:
+        bits.append(_pack_bits(info.idx_ml, cfg.q_motion))
+    return head + np.packbits(np.concatenate(bits)).tobytes()
+
+
+def unpack(data: bytes, kind: str, cfg) -> SideInfo:
+    """bytes → SideInfo, checked against the model configuration; a mismatch is a DvstError."""
+    if len(data) < _HEAD.size:
+        raise DvstError("side information too short")
+    version, model_id, h, w, eta, eta_mv = _HEAD.unpack(data[:_HEAD.size])
+    if version != VERSION:
+        raise DvstError(f"side information version {version} is not supported")
+    if model_id != cfg.fingerprint():
+        raise DvstError(f"frame was coded by another model (id {model_id:08x}, "
+                        f"this model {cfg.fingerprint():08x})")
+    if h < 1 or w < 1 or len(data) != side_info_bytes(cfg, kind, h, w):
+        raise DvstError("side information has the wrong length for its frame size")
+    rows, cols = patch_grid(cfg, h, w)
+    n = rows * cols
+    bits = np.unpackbits(np.frombuffer(data, np.uint8, offset=_HEAD.size))
+    idx_pl = _unpack_bits(bits, cfg.q_primary, n).reshape(rows, cols)
+    idx_ml = None
+    if kind == "P" and cfg.motion_link:
+        idx_ml = _unpack_bits(bits[n * cfg.q_primary:], cfg.q_motion, n).reshape(rows, cols)
+    return SideInfo(model_id, h, w, float(eta), float(eta_mv), idx_pl, idx_ml)
+
+
+def frame_size(frame: EncodedFrame) -> tuple[int, int]:
+    """(height, width) of a coded frame, read from its side information."""
+    if len(frame.side_info) < _HEAD.size:
+        raise DvstError("side information too short")
+    _, _, h, w, _, _ = _HEAD.unpack(frame.side_info[:_HEAD.size])
+    return h, w
+
+
+def payload_symbols(frame: EncodedFrame) -> float:
+    """Complex channel symbols of a frame: analog JSCC symbols + side information (coded)."""
+    return frame.symbols.size + side_symbols(len(frame.side_info))
+
+
+def payload_cbr(frame: EncodedFrame) -> float:
+    """The paper's CBR of one frame: payload symbols / (H·W·3)."""
+    h, w = frame_size(frame)
+    return payload_symbols(frame) / (h * w * 3)
+
+
+class CodedFrame(EncodedFrame):
+    """An :class:`EncodedFrame` that also tells its bandwidth (same fields, same bytes)."""
+
+    @property
+    def payload_symbols(self) -> float:
+        return payload_symbols(self)
+
+    @property
+    def payload_cbr(self) -> float:
+        return payload_cbr(self)
+
+    @property
+    def frame_size(self) -> tuple[int, int]:
+        return frame_size(self)

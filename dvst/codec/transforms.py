@@ -1,0 +1,68 @@
+"""Contextual analysis and synthesis transforms g_a, g_s (paper eq. 3 and 6, Fig. 4).
+
+g_a concatenates the frame with the feature context č_t (no residual subtraction) at the
+context's stride s, then down-samples with stride-2 convolutions and GDN to the latent stride
+16. g_s mirrors it with IGDN and sub-pixel up-sampling, concatenates ĉ_t at stride s and maps
+back to pixels. With no context (I-frame, motion link, the residual ablation) the same
+networks run on the frame alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dvst.codec.config import LATENT_STRIDE
+from dvst.codec.layers import GDN, ChannelNorm, ResidualBlock, SubpelConv, conv
+
+
+class AnalysisTransform(nn.Module):
+    """x [B, cin, H, W] (+ context [B, cc, H/s, W/s]) → y [B, C, H/16·s_in… ] at stride 16.
+
+    ``in_stride``: the stride of x relative to the frame (the MV field may be coarser than the
+    frame); ``stride``: where x and the context meet (x is pixel-unshuffled to it).
+    """
+
+    def __init__(self, cin: int, channels: int, context_channels: int = 0, stride: int = 1,
+                 in_stride: int = 1) -> None:
+        super().__init__()
+        self.unshuffle = stride // in_stride
+        n_down = int(math.log2(LATENT_STRIDE // stride))
+        layers: list[nn.Module] = [conv(cin * self.unshuffle ** 2 + context_channels, channels, 3)]
+        for i in range(n_down):
+            layers += [GDN(channels), conv(channels, channels, 3, 2)]
+        layers.append(ChannelNorm(channels))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        if self.unshuffle > 1:
+            x = F.pixel_unshuffle(x, self.unshuffle)
+        if context is not None:
+            x = torch.cat([x, context], 1)
+        return self.net(x)
+
+
+class SynthesisTransform(nn.Module):
+    """ŷ [B, C, h, w] (+ context at stride s) → x̂ [B, cout, 16h/out_stride, 16w/out_stride]."""
+
+    def __init__(self, cout: int, channels: int, context_channels: int = 0, stride: int = 1,
+                 out_stride: int = 1) -> None:
+        super().__init__()
+        self.shuffle = stride // out_stride
+        n_up = int(math.log2(LATENT_STRIDE // stride))
+        layers: list[nn.Module] = []
+        for i in range(n_up):
+            layers += [GDN(channels, inverse=True), SubpelConv(channels, channels)]
+        self.up = nn.Sequential(*layers)
+        self.head = nn.Sequential(conv(channels + context_channels, channels, 3), ResidualBlock(channels),
+                                  conv(channels, cout * self.shuffle ** 2, 3))
+
+    def forward(self, y: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.up(y)
+        if context is not None:
+            x = torch.cat([x, context], 1)
+        x = self.head(x)
+        return F.pixel_shuffle(x, self.shuffle) if self.shuffle > 1 else x
