@@ -101,22 +101,20 @@ def encode_lifted(info, n_sys_cols, z, row_ptr, edge_col, edge_shift, out):
 
 
 @nb.njit(cache=True, nogil=True)
-def _syndrome_ok(post, z, row_ptr, edge_col, edge_shift, hard):
+def _syndrome_ok(post, z, row_ptr, edge_col, edge_shift, hard, par):
     """True if the hard decisions of ``post`` (float32 [N], LLR > 0 means 0) satisfy every check."""
     for v in range(post.shape[0]):
-        hard[v] = 1 if post[v] < 0 else 0
-    n_rows = row_ptr.shape[0] - 1
-    par = np.zeros(z, np.uint8)
-    for r in range(n_rows):
+        hard[v] = post[v] < 0
+    for r in range(row_ptr.shape[0] - 1):
         par[:] = 0
         for e in range(row_ptr[r], row_ptr[r + 1]):
             base = edge_col[e] * z
             s = edge_shift[e]
-            for i in range(z):
-                j = i + s
-                if j >= z:
-                    j -= z
-                par[i] ^= hard[base + j]
+            # Row z of the circulant touches bit (z + s) % Z: two contiguous runs, no modulo in the loop.
+            for i in range(z - s):
+                par[i] ^= hard[base + s + i]
+            for i in range(z - s, z):
+                par[i] ^= hard[base + i - (z - s)]
         for i in range(z):
             if par[i]:
                 return False
@@ -133,6 +131,7 @@ def decode_layered_nms(llr, z, row_ptr, edge_col, edge_shift, max_iter, alpha, n
     ok:    bool [B], written: all parity checks satisfied at the end.
     iters: int32 [B], written: iterations run (stops early once all checks are satisfied).
     alpha is the min-sum normalisation factor; check-to-variable messages are alpha * min |q| * sign.
+    The Z checks of a layer are independent, so every loop over them is a branch-free vector loop.
     """
     n_rows = row_ptr.shape[0] - 1
     n_edges = row_ptr[n_rows]
@@ -142,13 +141,15 @@ def decode_layered_nms(llr, z, row_ptr, edge_col, edge_shift, max_iter, alpha, n
     n = llr.shape[1]
     post = np.empty(n, np.float32)
     hard = np.empty(n, np.uint8)
+    par = np.empty(z, np.uint8)
     c2v = np.empty((n_edges, z), np.float32)
     q = np.empty((max_deg, z), np.float32)
     min1 = np.empty(z, np.float32)
     min2 = np.empty(z, np.float32)
-    arg1 = np.empty(z, np.int64)
+    arg1 = np.empty(z, np.int32)
     sgn = np.empty(z, np.float32)
     a = np.float32(alpha)
+    one = np.float32(1.0)
     for b in range(llr.shape[0]):
         post[:] = llr[b]
         c2v[:, :] = 0.0
@@ -167,38 +168,38 @@ def decode_layered_nms(llr, z, row_ptr, edge_col, edge_shift, max_iter, alpha, n
                     e = e0 + d
                     base = edge_col[e] * z
                     s = edge_shift[e]
+                    qd = q[d]
+                    ce = c2v[e]
+                    for i in range(z - s):
+                        qd[i] = post[base + s + i] - ce[i]
+                    for i in range(z - s, z):
+                        qd[i] = post[base + i - (z - s)] - ce[i]
                     for i in range(z):
-                        j = i + s
-                        if j >= z:
-                            j -= z
-                        v = post[base + j] - c2v[e, i]
-                        q[d, i] = v
+                        v = qd[i]
                         m = abs(v)
-                        if v < 0:
-                            sgn[i] = -sgn[i]
-                        if m < min1[i]:
-                            min2[i] = min1[i]
-                            min1[i] = m
-                            arg1[i] = d
-                        elif m < min2[i]:
-                            min2[i] = m
+                        sgn[i] = sgn[i] * (-one if v < 0 else one)
+                        min2[i] = min(min2[i], max(min1[i], m))
+                        arg1[i] = d if m < min1[i] else arg1[i]
+                        min1[i] = min(min1[i], m)
                 # Check-to-variable messages and posterior update.
                 for d in range(deg):
                     e = e0 + d
                     base = edge_col[e] * z
                     s = edge_shift[e]
+                    qd = q[d]
+                    ce = c2v[e]
                     for i in range(z):
-                        j = i + s
-                        if j >= z:
-                            j -= z
-                        v = q[d, i]
+                        v = qd[i]
                         m = min2[i] if arg1[i] == d else min1[i]
-                        sv = sgn[i] if v >= 0 else -sgn[i]
-                        msg = a * m * sv
-                        c2v[e, i] = msg
-                        post[base + j] = v + msg
+                        msg = a * m * (sgn[i] if v >= 0 else -sgn[i])
+                        ce[i] = msg
+                        qd[i] = v + msg
+                    for i in range(z - s):
+                        post[base + s + i] = qd[i]
+                    for i in range(z - s, z):
+                        post[base + i - (z - s)] = qd[i]
             it += 1
-            done = _syndrome_ok(post, z, row_ptr, edge_col, edge_shift, hard)
+            done = _syndrome_ok(post, z, row_ptr, edge_col, edge_shift, hard, par)
         for v in range(n_out):
             bits[b, v] = 1 if post[v] < 0 else 0
         ok[b] = done

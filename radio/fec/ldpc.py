@@ -94,6 +94,7 @@ class LDPC5G:
         self.n_filler = self.k_sys - k
         self.n_lifted = cols_bg * self.z
         self.tx_index = bit_selection_indices(self.n_lifted, self.z, k, self.k_sys, n)
+        self._repeats = np.unique(self.tx_index).size < n
         # Rows whose parity column carries no transmitted bit add nothing to decoding: leave them out.
         last_col = int(self.tx_index.max()) // self.z
         self.n_rows = min(rows_bg, max(4, last_col - self.n_sys_cols + 1))
@@ -174,7 +175,11 @@ class LDPC5G:
             e[:, self._perm] = x
             x = e
         full = np.zeros((x.shape[0], self.n_cols * self.z), np.float32)
-        np.add.at(full, (slice(None), self.tx_index), np.nan_to_num(x, nan=0.0, posinf=LLR_CLIP, neginf=-LLR_CLIP))
+        if self._repeats:
+            np.add.at(full, (slice(None), self.tx_index), x)  # repeated bits: LLRs add
+        else:
+            full[:, self.tx_index] = x
+        np.nan_to_num(full, copy=False, nan=0.0, posinf=LLR_CLIP, neginf=-LLR_CLIP)
         np.clip(full, -LLR_CLIP, LLR_CLIP, out=full)
         full[:, self.k : self.k_sys] = FILLER_LLR
         bits = np.empty((x.shape[0], self.k), np.uint8)
