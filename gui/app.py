@@ -58,8 +58,9 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
                size: tuple[int, int] = (1600, 1000)) -> dict:
     """Run the window headless until ``frames`` frames were received, then save it as PNG.
 
-    The session is stopped (threads joined) before returning. Raises DvstError if the link
-    delivers fewer frames within ``timeout_s`` seconds or stops with an error.
+    A stream that ends earlier is shown as it ended. The session is stopped (threads joined)
+    before returning. Raises DvstError if the link stops with an error, delivers no frame, or
+    delivers fewer than ``frames`` within ``timeout_s`` seconds.
     Returns {"path", "frames", "seconds", "last_index"}.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -85,11 +86,15 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
                 raise DvstError(f"only {received} of {frames} frames arrived in {timeout_s:.0f} s")
             app.processEvents()
             received += window.poll()
-            if not window.running:
-                raise DvstError(window.statusBar().currentMessage() or "the link stopped")
+            if not window.running:  # the stream ended, or a worker failed
+                break
             time.sleep(0.01)
     finally:
         window.stop()
+    if window.last_error:
+        raise DvstError(window.last_error)
+    if received == 0:
+        raise DvstError("the link ended before any frame arrived")
     app.processEvents()
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

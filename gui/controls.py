@@ -98,7 +98,7 @@ class ControlPanel(QtWidgets.QWidget):
         self.cfo = SliderRow(-30, 30, 0.5, d["cfo_ppm"] if link.cfo_ppm is None else link.cfo_ppm, "ppm")
         self.sfo = SliderRow(-50, 50, 0.5, d["sfo_ppm"] if link.sfo_ppm is None else link.sfo_ppm, "ppm")
         self.multipath = QtWidgets.QComboBox()
-        self.multipath.addItem("none", None)
+        self.multipath.addItem("none", "none")
         for name in multipath_profiles or []:
             self.multipath.addItem(name, name)
         self._set_multipath(d["multipath"] if s.multipath is None else s.multipath)
@@ -124,6 +124,9 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("LO", self.lo)
         form.addRow("RX gain", self.rx_gain)
         form.addRow("TX gain", self.tx_gain)
+        self.cable = QtWidgets.QCheckBox("transmit too (one board, cable)")
+        self.cable.setChecked(s.cable)
+        form.addRow(self.cable)
         column.addWidget(self.pluto_box)
 
         self.replay_box = QtWidgets.QGroupBox("Replay")
@@ -192,7 +195,8 @@ class ControlPanel(QtWidgets.QWidget):
                        tx_gain_db=self.tx_gain.value(), model=self.model.currentData(),
                        cbr=cbr if cbr > 0 else None)
         return LinkSettings(source=self.source.currentData(), input=self._input,
-                            replay_path=self.replay_path.text().strip(), multipath=self.multipath.currentData(),
+                            replay_path=self.replay_path.text().strip(), cable=self.cable.isChecked(),
+                            multipath=self.multipath.currentData() if self.multipath.currentData() != "none" else False,
                             link=link)
 
     def set_running(self, running: bool) -> None:
@@ -209,7 +213,8 @@ class ControlPanel(QtWidgets.QWidget):
             self.record_button.setChecked(False)
             self.record_button.blockSignals(False)
 
-    def _set_multipath(self, name: str | None) -> None:
+    def _set_multipath(self, name: str | bool | None) -> None:
+        name = name or "none"
         if self.multipath.findData(name) < 0:
             self.multipath.addItem(str(name), name)
         self.multipath.setCurrentIndex(self.multipath.findData(name))

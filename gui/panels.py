@@ -1,8 +1,8 @@
 """The window's display panels. Each takes ``FrameStats`` and draws; none computes link figures.
 
-Every panel has ``show_stats(stats)`` (draw the newest frame) and ``clear()``; the history panel
-also has ``append(stats)`` for every frame, so no point is lost when the window redraws at a
-lower rate than frames arrive. Plot items are public attributes so tests can read their data.
+Every panel has ``show_stats(stats)`` (draw the newest frame) and ``clear()``; the history and
+spectrum panels also have ``append(stats)`` for every frame, so no point or waterfall line is
+lost when the window redraws at a lower rate than frames arrive. Plot items are public attributes so tests can read their data.
 """
 
 from __future__ import annotations
@@ -30,18 +30,36 @@ def _plot(layout: pg.GraphicsLayoutWidget, title: str, xlabel: str, ylabel: str,
     p.setMenuEnabled(False)
     for side in ("bottom", "left"):
         p.getAxis(side).enableAutoSIPrefix(False)  # units are in the labels; no "(x0.001)"
+    cache_axes(p)
     return p
 
 
 def _span_at_least(plot: pg.PlotItem, values: np.ndarray, span: float, lo: float | None = None) -> None:
-    """Fit the y range to the finite ``values`` but never narrower than ``span`` (nor below ``lo``)."""
+    """Fit the y range to the finite ``values``, never narrower than ``span`` (nor below ``lo``).
+
+    With hysteresis: the range only moves when the values leave it or fill less than a third of
+    it, so the axes (cached pictures, costly to redraw) stay still from frame to frame.
+    """
     v = values[np.isfinite(values)]
     if v.size == 0:
         return
     a, b = float(v.min()), float(v.max())
-    mid, half = (a + b) / 2, max(b - a, span) / 2 * 1.1
+    need = max(b - a, span)
+    (y0, y1) = plot.getViewBox().viewRange()[1]
+    if a >= y0 and b <= y1 and (y1 - y0) <= 3 * need:
+        return
+    mid, half = (a + b) / 2, need / 2 * 1.3
     bottom = mid - half if lo is None else max(lo, mid - half)
     plot.setYRange(bottom, bottom + 2 * half, padding=0)
+
+
+def cache_axes(plot: pg.PlotItem) -> None:
+    """Keep each axis as a pixmap: redrawn when its range changes, not on every repaint.
+
+    Axis text dominates the cost of a repaint with Qt's raster engine (about half of it).
+    """
+    for side in ("left", "bottom", "right", "top"):
+        plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def _legend(plot: pg.PlotItem) -> pg.LegendItem:
@@ -242,14 +260,22 @@ class SpectrumPanel(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 1)
         self.ci.layout.setRowStretchFactor(1, 1)
         self._rate: float | None = None
+        self._latest: tuple[np.ndarray, np.ndarray] | None = None
 
-    def show_stats(self, stats) -> None:
+    def append(self, stats) -> None:
+        """One waterfall line per frame (its snippet's PSD), drawn or not."""
         if stats.rx_snippet is None or len(stats.rx_snippet) == 0 or not stats.sample_rate:
             return
         freqs, psd = psd_dbfs(stats.rx_snippet, stats.sample_rate, self.nfft)
-        mhz = freqs / 1e6
-        self.psd_curve.setData(mhz, psd)
         self.waterfall.push(psd)
+        self._latest = (freqs / 1e6, psd)
+
+    def show_stats(self, stats) -> None:
+        if self._latest is None or not stats.sample_rate:
+            return
+        mhz, psd = self._latest
+        self.psd_curve.setData(mhz, psd)
+        _span_at_least(self.psd_plot, psd, 40.0)
         self.waterfall_item.setImage(self.waterfall.image, autoLevels=False, levels=self.waterfall.levels())
         if stats.sample_rate != self._rate:
             self._rate = stats.sample_rate
@@ -268,6 +294,7 @@ class SpectrumPanel(pg.GraphicsLayoutWidget):
         self.waterfall.clear()
         self.waterfall_item.clear()
         self._rate = None
+        self._latest = None
 
 
 class StatusPanel(QtWidgets.QGroupBox):

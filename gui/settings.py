@@ -21,17 +21,19 @@ class LinkSettings:
     """Source and settings for one session.
 
     source: "loopback" (a simulated pair of Plutos, ``link.channel`` the scenario), "pluto" (a
-    board at ``link.uri``, ``link.lo_hz`` / ``link.rx_gain_db`` / ``link.tx_gain_db``), or
+    board at ``link.uri``, ``link.lo_hz`` / ``link.rx_gain_db`` / ``link.tx_gain_db``; with
+    ``cable`` it also transmits ``input``, else it receives what another board sends), or
     "replay" (the SigMF recording ``replay_path``). input: the video to send (None: the demo
-    clip; for replay, the reference video for PSNR). multipath: TDL profile of the loopback
-    channel, as ``set_channel`` takes it (the controls read None as "the scenario's" when they
-    start, and write None for "none").
+    clip); for pluto without cable and for replay, the reference video for PSNR (or None).
+    multipath: the loopback channel's TDL profile as ``set_channel`` takes it: a profile name,
+    False for none, None for the scenario's own.
     """
 
     source: str = "loopback"
     input: str | None = None
     replay_path: str = ""
-    multipath: str | None = None
+    cable: bool = False
+    multipath: str | bool | None = None
     link: LinkConfig = field(default_factory=LinkConfig)
 
     def channel(self) -> dict:

@@ -29,15 +29,17 @@ class MainWindow(QtWidgets.QMainWindow):
     session: a LinkSession to show (already built; ``start()`` starts it) or None.
     session_factory: ``LinkSettings -> LinkSession``, called on Start to build a session for the
     source the controls name; without one, Start (re)starts ``session``.
-    poll_ms: how often the stats queue is drained. ``frames_shown`` counts frames drawn, and
-    ``frameShown(object)`` is emitted with each redraw's newest FrameStats.
+    poll_ms: how often the stats queue is drained; the pictures and the status follow at that
+    rate, the plots at most every ``plot_ms`` (a full repaint costs tens of milliseconds of the
+    CPU the codec needs). ``frames_shown`` counts redraws, and ``frameShown(object)`` is emitted
+    with each redraw's newest FrameStats.
     """
 
     frameShown = QtCore.Signal(object)
 
     def __init__(self, session=None, session_factory: SessionFactory | None = None,
                  settings: LinkSettings | None = None, models: list[str] | None = None, poll_ms: int = 40,
-                 max_per_poll: int = 500):
+                 plot_ms: int = 120, max_per_poll: int = 500):
         super().__init__()
         theme.configure_pyqtgraph()
         self.setWindowTitle("DVST over the air")
@@ -47,7 +49,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.running = False
         self.frames_shown = 0
         self.last_stats = None
+        self.last_error: str | None = None
         self.max_per_poll = max_per_poll
+        self.plot_ms = plot_ms
+        self._plotted_at = 0.0
+        self._plots_stale = False
 
         self.frames = FramesPanel()
         self.constellation = ConstellationPanel()
@@ -56,7 +62,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.history = HistoryPanel()
         self.controls = ControlPanel(settings, models, shipped_scenarios(), multipath_profiles())
         self.status = StatusPanel()
-        self.panels = (self.frames, self.constellation, self.channel, self.spectrum, self.history, self.status)
+        self.panels = (self.frames, self.status)
+        self.plot_panels = (self.constellation, self.channel, self.spectrum, self.history)
 
         middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         for w, stretch in ((self.constellation, 3), (self.channel, 4), (self.spectrum, 5)):
@@ -130,7 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     f"link stopped: {type(e).__name__}: {e}"
                 self.show_error(message)
                 message = ""
-            self._drain()
+            self._drain(force_plots=True)
             if message:
                 self.statusBar().showMessage(message, 5000)
         self.controls.set_running(False)
@@ -193,7 +200,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stop("stream ended")
         return n
 
-    def _drain(self) -> int:
+    def _drain(self, force_plots: bool = False) -> int:
         if self.session is None:
             return 0
         newest = None
@@ -203,26 +210,47 @@ class MainWindow(QtWidgets.QMainWindow):
                 stats = self.session.stats.get_nowait()
             except queue.Empty:
                 break
-            self.history.append(stats)
+            self.append(stats)
             newest = stats
             n += 1
+        due = force_plots or time.monotonic() - self._plotted_at >= self.plot_ms / 1000
         if newest is not None:
-            self.show_stats(newest)
+            self.show_stats(newest, plots=due)
+        elif due and self._plots_stale and self.last_stats is not None:
+            self._show_plots(self.last_stats)
         return n
 
-    def show_stats(self, stats) -> None:
+    def append(self, stats) -> None:
+        """Every frame: a point on each history, a line on the waterfall."""
+        self.history.append(stats)
+        self.spectrum.append(stats)
+
+    def show_stats(self, stats, plots: bool = True) -> None:
+        """Draw ``stats`` (the newest frame): pictures and status, and the plots if ``plots``."""
         for panel in self.panels:
             panel.show_stats(stats)
+        if plots:
+            self._show_plots(stats)
+        else:
+            self._plots_stale = True
         self.last_stats = stats
         self.frames_shown += 1
         self.frameShown.emit(stats)
 
+    def _show_plots(self, stats) -> None:
+        for panel in self.plot_panels:
+            panel.show_stats(stats)
+        self._plotted_at = time.monotonic()
+        self._plots_stale = False
+
     def clear(self) -> None:
-        for panel in self.panels:
+        for panel in self.panels + self.plot_panels:
             panel.clear()
         self.last_stats = None
 
     def show_error(self, message: str) -> None:
+        """Say what went wrong in the status bar (in red, for a while); kept in ``last_error``."""
+        self.last_error = message
         self.statusBar().setStyleSheet(f"color: {theme.CONCEALED};")
         self.statusBar().showMessage(message)
         QtCore.QTimer.singleShot(8000, lambda: self.statusBar().setStyleSheet(""))

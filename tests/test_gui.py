@@ -5,6 +5,7 @@ The real loopback session is exercised in tests/test_gui_loopback.py.
 
 import queue
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -132,7 +133,7 @@ def window(qtbot):
     from gui.window import MainWindow
 
     session = ScriptedSession(n=5)
-    win = MainWindow(session=session, poll_ms=10)
+    win = MainWindow(session=session, poll_ms=10, plot_ms=0)
     qtbot.addWidget(win)
     yield win
     win.close()
@@ -175,7 +176,7 @@ def test_frames_update_every_panel(window, qtbot):
     # PSD peak at the tone (fs/8 → 0.25 MHz), waterfall filled with one line per frame drawn.
     fx, fy = window.spectrum.psd_curve.getData()
     assert fx[np.argmax(fy)] == pytest.approx(0.25, abs=RATE / 256 / 1e6)
-    assert window.spectrum.waterfall.count == window.frames_shown >= 1
+    assert window.spectrum.waterfall.count == 5  # one line per frame, drawn or not
     assert np.array_equal(window.spectrum.waterfall_item.image[-1], window.spectrum.waterfall.image[-1])
     # Status labels.
     v = window.status.values
@@ -185,6 +186,27 @@ def test_frames_update_every_panel(window, qtbot):
     assert "set 15.0 dB" in v["snr"].text() and v["timing"].text().startswith("4000 ")
 
 
+def _points(curve) -> int:
+    x = curve.getData()[0]
+    return 0 if x is None else x.size
+
+
+def test_plots_are_redrawn_at_their_own_slower_rate(qtbot):
+    from gui.window import MainWindow
+
+    win = MainWindow(session=ScriptedSession(n=3), poll_ms=10, plot_ms=60_000)
+    qtbot.addWidget(win)
+    win._plotted_at = time.monotonic()  # as if the plots had just been drawn
+    win.start()
+    qtbot.waitUntil(lambda: win.last_stats is not None and win.last_stats.index == 2, timeout=5000)
+    assert np.array_equal(win.frames.reconstruction_item.image, win.last_stats.reconstruction)
+    assert _points(win.history.curves["psnr_db"]) == 0
+    assert win.spectrum.waterfall.count == 3  # every frame still reaches the waterfall
+    win.plot_ms = 0
+    qtbot.waitUntil(lambda: _points(win.history.curves["psnr_db"]) == 3, timeout=2000)
+    win.close()
+
+
 def test_concealed_frame_and_missing_reference_are_said(qtbot):
     from gui.window import MainWindow
 
@@ -192,7 +214,7 @@ def test_concealed_frame_and_missing_reference_are_said(qtbot):
     qtbot.addWidget(win)
     s = make_stats(3, concealed=2)
     s.status, s.reason, s.original, s.psnr_db, s.msssim_db = "concealed", "missing burst", None, None, None
-    win.history.append(s)
+    win.append(s)
     win.show_stats(s)
     assert "CONCEALED (missing burst)" in win.frames.reconstruction_caption.text()
     assert "no reference" in win.frames.original_caption.text()
@@ -267,7 +289,8 @@ def test_scenario_sets_the_offsets_and_settings_carry_the_controls(qtbot):
     win = MainWindow(settings=LinkSettings(link=LinkConfig(channel="awgn", snr_db=7.0)))
     qtbot.addWidget(win)
     c = win.controls
-    assert c.snr.value() == 7.0 and c.cfo.value() == 0.0 and c.multipath.currentData() is None
+    assert c.snr.value() == 7.0 and c.cfo.value() == 0.0 and c.multipath.currentData() == "none"
+    assert c.settings().multipath is False  # "none" reaches set_channel as False (None: leave it)
     c.scenario.setCurrentIndex(c.scenario.findData("two-plutos-bench"))
     bench = scenario_defaults("two-plutos-bench")
     assert c.cfo.value() == pytest.approx(bench["cfo_ppm"], abs=0.25) and c.multipath.currentData() == bench["multipath"]

@@ -1,0 +1,80 @@
+"""``dvst gui [INPUT]``: the live window; ``--screenshot FILE.png --frames N`` runs it headless."""
+
+from __future__ import annotations
+
+import os
+
+from dvst.commands._common import add_config_flag
+from dvst.errors import DvstError
+from dvst.link.config import add_link_flags, link_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "gui", help="the live window: reconstruction, SNR, constellations, spectrum, controls",
+        description="Open the DVST link monitor. The source is the simulated pair of Plutos (the "
+                    "default), a PlutoSDR, or a SigMF recording; Start/Stop/Record and the live "
+                    "channel controls are in the window. With --screenshot the window runs headless "
+                    "for N frames and is saved as PNG.")
+    p.add_argument("input", nargs="?", default=None, metavar="INPUT",
+                   help="video to send (default: the demo clip); for pluto/replay the reference video")
+    p.add_argument("--source", choices=("loopback", "pluto", "replay"), default="loopback",
+                   help="where the samples come from (default: loopback)")
+    p.add_argument("--replay", metavar="FILE.sigmf-meta", default="", help="recording for --source replay")
+    p.add_argument("--cable", action="store_true",
+                   help="pluto: the one board also transmits INPUT (TX looped to RX by a cable)")
+    p.add_argument("--multipath", metavar="PROFILE", default=None,
+                   help="loopback: TDL profile (epa, eva, etu, indoor_a, indoor_b, flat) or 'none' "
+                        "(default: the scenario's)")
+    add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop", "radio",
+                   "seed", "size", "uri", "lo_hz", "tx_gain_db", "rx_gain_db", "calibration")
+    p.add_argument("--no-start", dest="start", action="store_false", help="open the window without starting")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="run headless until --frames frames were received, save the window as PNG, exit")
+    add_config_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from gui.settings import LinkSettings
+
+    cfg = link_config(args)
+    multipath = None
+    if args.multipath is not None:
+        multipath = False if args.multipath.lower() == "none" else args.multipath
+    settings = LinkSettings(source=args.source, input=args.input, replay_path=args.replay, cable=args.cable,
+                            multipath=multipath, link=cfg)
+    if args.screenshot:
+        return _screenshot(args, settings)
+    try:
+        from gui.app import run_gui
+        from gui.sessions import build_session
+    except ImportError as e:
+        raise DvstError(f"the GUI is not available: {e}") from None
+    return run_gui(session_factory=build_session, settings=settings, models=_models(), start=args.start)
+
+
+def _screenshot(args, settings) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui.app import screenshot
+    from gui.sessions import build_session
+
+    frames = settings.link.frames or 12
+    if settings.source == "loopback" and settings.link.frames is None:
+        settings.link.frames = frames  # the clip ends right after the frames the picture shows
+    result = screenshot(args.screenshot, frames, session_factory=build_session, settings=settings)
+    print(f"wrote {result['path']}: {result['frames']} frames in {result['seconds']:.1f} s "
+          f"(last frame {result['last_index']})")
+    return 0
+
+
+def _models() -> list[str]:
+    """The zoo's model names for the model chooser (none when the zoo has no shipped weights)."""
+    try:
+        from dvst.zoo import list_models
+    except ImportError:
+        return []
+    try:
+        return list(list_models())
+    except DvstError:
+        return []
