@@ -1,0 +1,51 @@
+"""Radio back-ends behind one interface (:class:`Device`): a PlutoSDR through pyadi-iio, the
+loopback simulator, SigMF record/replay, and a fake ``adi.Pluto`` for tests.
+
+``open_device(kind, uri=None, ...)`` builds one by name:
+
+* ``"pluto"``: ``PlutoDevice(uri)`` — uri ``ip:HOST`` or ``usb:BUS.DEV.INTF``;
+* ``"loopback"``: a simulated Pluto wired to itself (``channel=``, ``seed=``, ``realtime=``);
+* ``"fake-pluto"``: ``PlutoDevice`` driving a :class:`FakePluto` (``channel=``, ``seed=``);
+* ``"sigmf"``: ``SigMFDevice(uri)`` — uri is the recording's path (``mode=``, ``datatype=``, ...).
+
+``profile=`` (a ``RadioProfile``) configures the device after opening it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dvst.errors import DvstError
+from radio.devices.base import Device
+from radio.devices.fake_pluto import FakePluto, fake_pluto_pair
+from radio.devices.loopback import Air, LoopbackDevice, loopback_pair
+from radio.devices.pluto import PlutoDevice
+from radio.devices.sigmf import SigMFDevice
+
+KINDS = ("pluto", "loopback", "fake-pluto", "sigmf")
+
+
+def open_device(kind: str, uri: str | None = None, profile=None, **options: Any) -> Device:
+    """Open a device of ``kind`` (one of KINDS); unknown kinds and options are DvstErrors."""
+    try:
+        if kind == "pluto":
+            dev: Device = PlutoDevice(uri or "ip:192.168.2.1", **options)
+        elif kind == "loopback":
+            dev = LoopbackDevice.cable(**options)
+        elif kind == "fake-pluto":
+            dev = PlutoDevice(sdr=FakePluto(uri or "ip:fake-pluto", **options))
+        elif kind == "sigmf":
+            if not uri:
+                raise DvstError("the sigmf device needs the recording's path as uri")
+            dev = SigMFDevice(uri, **options)
+        else:
+            raise DvstError(f"unknown device kind {kind!r}; known: {', '.join(KINDS)}")
+    except TypeError as e:
+        raise DvstError(f"bad option for the {kind} device: {e}") from None
+    if profile is not None:
+        dev.configure(profile)
+    return dev
+
+
+__all__ = ["Air", "Device", "FakePluto", "KINDS", "LoopbackDevice", "PlutoDevice", "SigMFDevice",
+           "fake_pluto_pair", "loopback_pair", "open_device"]
