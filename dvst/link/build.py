@@ -19,6 +19,7 @@ from dvst.errors import DvstError
 from dvst.link.config import LinkConfig
 from dvst.link.framing import FramerLimits, ReceivedFragment, model_tag
 from dvst.link.session import LinkSession, RxChain, TxChain
+from radio.devices.base import Device  # numpy only: the device interface, not a back-end
 
 CONSTELLATION_POINTS = 2000   # per kind, what the GUI draws
 
@@ -80,21 +81,28 @@ def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0
     import torch
 
     zoo = _zoo()
+    shipped = [e.name for e in zoo.list_models()] if zoo is not None else []
     eta = None
     if cbr is not None:
-        if zoo is None or not hasattr(zoo, "pick"):
-            raise DvstError("--cbr needs the model zoo (dvst.zoo), which is not installed")
-        model, eta = zoo.pick(cbr, model)
-    if model is not None and Path(model).suffix in (".pt", ".pth", ".ckpt"):
-        from dvst.codec.checkpoint import load
-
+        if not shipped:
+            raise DvstError("--cbr needs a shipped model (dvst/zoo); none is installed")
+        if model is not None and model in shipped:
+            eta = zoo.eta_for_cbr(zoo.get_entry(model), cbr)
+            if eta is None:
+                raise DvstError(f"model {model} cannot reach CBR {cbr:g}")
+        else:
+            entry, eta = zoo.pick_for_cbr(cbr)
+            model = entry.name
+    if model is not None and Path(model).suffix in (".pt", ".pth"):
         if not Path(model).is_file():
             raise DvstError(f"model checkpoint not found: {model}")
+        from dvst.codec.checkpoint import load
+
         net = load(model)
         name = Path(model).stem
-    elif zoo is not None and (model is None or model in zoo.list_models()):
-        net = zoo.load_model(model) if model is not None else zoo.load_model()
-        name = model or getattr(net, "zoo_name", None) or "default"
+    elif model in shipped or (model is None and shipped):
+        name = model or zoo.default_name()
+        net = zoo.load_model(name)
     elif model is None or _is_model_config(model):
         from dvst.codec import DVSTModel, load_model_config
 
@@ -106,8 +114,8 @@ def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0
         net = DVSTModel(cfg)
         name = f"{cfg.name} (untrained, seed {seed})"
     else:
-        known = ", ".join(zoo.list_models()) if zoo is not None else "none shipped"
-        raise DvstError(f"unknown model {model!r}: not a zoo model ({known}), checkpoint or model config")
+        raise DvstError(f"unknown model {model!r}: not a shipped model ({', '.join(shipped) or 'none'}), "
+                        f"a .pt checkpoint or a model config (small, paper)")
     net.eval()
     return Codec(net, name, eta, weights_fingerprint(net))
 
@@ -156,12 +164,19 @@ class PhyModem:
     def modulate(self, frag, stream_id: int) -> tuple[np.ndarray, int]:
         from radio.transmitter import BurstHeader
 
+        payload = frag.payload
+        rms = float(np.sqrt(np.mean(np.abs(payload) ** 2))) if payload.size else 0.0
+        scale = rms if rms > 1e-6 else 1.0   # each burst at the profile's level; the receiver scales back
         header = BurstHeader(stream_id=stream_id, frame_index=frag.frame_index, frame_kind=frag.kind,
                              fragment=frag.fragment, n_fragments=frag.n_fragments,
-                             payload_len=int(frag.payload.size), power_scale=1.0,
+                             payload_len=int(payload.size), power_scale=scale,
                              side_info=frag.header_bytes)
-        samples = self.transmitter.modulate(header, frag.payload)
-        return samples, int(header_symbols(self.transmitter, header))
+        samples = self.transmitter.modulate(header, payload / np.float32(scale))
+        return samples, self.side_symbols(len(frag.header_bytes))
+
+    def side_symbols(self, side_len: int) -> int:
+        """Complex symbols the coded side information occupies (whole OFDM symbols)."""
+        return int(self.transmitter.header_codec.n_side_symbols(side_len) * self.profile.n_data)
 
     def demodulate(self, buffer: np.ndarray) -> list[ReceivedFragment]:
         out = []
@@ -174,18 +189,17 @@ class PhyModem:
             meta = {"cfo_hz": _f(getattr(b, "cfo_hz", None)), "sfo_ppm": _f(getattr(b, "sfo_ppm", None)),
                     "timing": getattr(b, "timing", None), "channel_mag": getattr(b, "channel_mag", None),
                     "constellation": _constellation(b),
-                    "n_air_samples": int(getattr(b, "n_samples", 0) or 0),
-                    "n_header_symbols": int(getattr(b, "n_header_symbols", 0) or 0)}
+                    "n_air_samples": self.transmitter.burst_length(int(h.payload_len), len(h.side_info or b"")),
+                    "n_header_symbols": self.side_symbols(len(h.side_info or b""))}
+            # the transmitter divided the payload by power_scale; undo it on symbols and noise
+            scale = np.float32(h.power_scale)
+            side = b"" if h.side_info is None else bytes(h.side_info)  # b"": side info CRC failed
             out.append(ReceivedFragment(int(h.stream_id), int(h.frame_index), str(h.frame_kind),
-                                        int(h.fragment), int(h.n_fragments), bytes(h.side_info),
-                                        np.asarray(b.symbols, np.complex64),
-                                        np.asarray(b.noise_var, np.float32), float(b.snr_db), meta))
+                                        int(h.fragment), int(h.n_fragments), side,
+                                        np.asarray(b.symbols, np.complex64) * scale,
+                                        np.asarray(b.noise_var, np.float32) * scale * scale,
+                                        float(b.snr_db), meta))
         return out
-
-
-def header_symbols(transmitter, header) -> int:
-    fn = getattr(transmitter, "header_symbols", None)
-    return fn(header) if callable(fn) else 0
 
 
 def _f(v):
@@ -193,13 +207,9 @@ def _f(v):
 
 
 def _constellation(burst) -> dict:
+    """At most CONSTELLATION_POINTS equalised points of each kind, evenly thinned."""
     out = {}
-    for kind in ("payload", "pilots", "header"):
-        pts = getattr(burst, kind, None)
-        if pts is None:
-            pts = getattr(burst, f"{kind}_points", None)
-        if pts is None:
-            continue
+    for kind, pts in (("payload", burst.symbols), ("pilots", burst.pilots), ("header", burst.header_points)):
         pts = np.asarray(pts, np.complex64).reshape(-1)
         if pts.size > CONSTELLATION_POINTS:
             pts = pts[:: -(-pts.size // CONSTELLATION_POINTS)]
@@ -297,8 +307,8 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
                        snr_set_db=cfg.snr_db, device_name=f"loopback ({chan.name})",
                        sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
                        msssim=cfg.msssim, channel_control=channel_control,
-                       target_control=target_control, recorder_factory=_recorder(profile),
-                       closers=[tx_dev.close, rx_dev.close], rx_drain_buffers=2)
+                       target_control=target_control, recorder_factory=_recorder(profile, "rx"),
+                       closers=[tx_dev.close, rx_dev.close], rx_drain_buffers=16)
     gate.finished = session.tx_finished
     return session
 
@@ -320,7 +330,7 @@ class GatedRx:
     rate, which ``realtime`` loopback reproduces instead.
     """
 
-    def __init__(self, rx_dev, air, tail: int = 2, poll_s: float = 0.002):
+    def __init__(self, rx_dev, air, tail: int = 3, poll_s: float = 0.002):
         self.dev, self.air, self.tail, self.poll_s = rx_dev, air, tail, poll_s
         self._left = 0
         self._interrupted = False
@@ -351,12 +361,85 @@ def _configure(dev, profile) -> None:
     dev.configure(profile)
 
 
-def _recorder(profile):
-    def make(path):
+class RxTap(Device):
+    """Hands a buffer the session already received to a SigMF recorder as its ``source``."""
+
+    kind = "link receiver"
+
+    def __init__(self, profile):
+        super().__init__()
+        self.next = np.zeros(0, np.complex64)
+        self._s: dict = {}
+        self.configure(profile)
+
+    def _get(self, name):
+        return self._s[name]
+
+    def _set(self, name, value):
+        self._s[name] = value
+
+    def _tx(self, samples, cyclic):
+        raise DvstError("the receive tap cannot transmit")
+
+    def _tx_destroy(self):
+        pass
+
+    def _rx(self):
+        return self.next
+
+
+class SigMFRecorder:
+    """Records what the session sends (``direction="tx"``: one annotation per frame) or what it
+    receives (``"rx"``) into a SigMF recording; ``record(samples)``, ``close()``."""
+
+    def __init__(self, path, profile, direction: str, description: str = ""):
         from radio.devices import SigMFDevice
 
-        return SigMFDevice.writer(path, sample_rate=profile.sample_rate, center_freq=profile.center_freq)
-    return make
+        self.direction = direction
+        if direction == "rx":
+            self._tap = RxTap(profile)
+            self.dev = SigMFDevice(path, mode="record", source=self._tap, description=description)
+        else:
+            self.dev = SigMFDevice(path, mode="record", description=description)
+            self.dev.configure(profile)
+
+    def record(self, samples: np.ndarray) -> None:
+        if self.direction == "rx":
+            self._tap.next = samples
+            self.dev.rx()
+        else:
+            self.dev.tx(samples)
+
+    # a recorder can stand in for a transmitting device (dvst record)
+    def tx(self, samples: np.ndarray) -> None:
+        self.record(samples)
+
+    def close(self) -> None:
+        self.dev.close()
+
+
+def _recorder(profile, direction: str):
+    return lambda path: SigMFRecorder(path, profile, direction)
+
+
+class ReplayDevice:
+    """A SigMF recording as the session's receiving device: an empty buffer at its end."""
+
+    def __init__(self, path, profile=None):
+        from radio.devices import SigMFDevice
+
+        self.dev = SigMFDevice(path, mode="replay")
+        if profile is not None:
+            self.dev.rx_buffer_size = profile.rx_buffer_size
+        self.sample_rate = float(self.dev.sample_rate)
+
+    def rx(self) -> np.ndarray:
+        if self.dev.remaining == 0:
+            return np.zeros(0, np.complex64)
+        return self.dev.rx()
+
+    def close(self) -> None:
+        self.dev.close()
 
 
 def open_pluto(uri: str | None, profile):
@@ -381,11 +464,11 @@ def apply_calibration(cfg: LinkConfig, profile):
     return apply_profile(profile, cfg.calibration)
 
 
-def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=()) -> LinkSession:
+def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec: Codec | None = None) -> LinkSession:
     """``dvst tx``: source → codec → PHY → Pluto. ``cable``: the same board also receives."""
     profile = apply_calibration(cfg, load_radio_profile(cfg))
     source = _source(cfg, input_spec)
-    codec = load_codec(cfg.model, cfg.cbr, cfg.seed)
+    codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     dev = open_pluto(cfg.tx_uri or cfg.uri, profile)
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
@@ -395,14 +478,14 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=()) -> Li
                        sinks=sinks, pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
                        device_name=f"pluto {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
                        frame_size=(source.width, source.height), msssim=cfg.msssim,
-                       recorder_factory=_recorder(profile), closers=[dev.close])
+                       recorder_factory=_recorder(profile, "rx" if cable else "tx"), closers=[dev.close])
 
 
 def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_name: str = "",
-               profile=None) -> LinkSession:
+               profile=None, codec: Codec | None = None) -> LinkSession:
     """``dvst rx`` / ``dvst replay``: device → PHY → codec → sinks (no transmitter)."""
     profile = profile or apply_calibration(cfg, load_radio_profile(cfg))
-    codec = load_codec(cfg.model, cfg.cbr, cfg.seed)
+    codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     closers = []
     if device is None:
         device = open_pluto(cfg.uri, profile)
@@ -412,4 +495,36 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
     return LinkSession(rx=rx, rx_device=device, sinks=sinks, queue_size=cfg.queue_size,
                        max_frames=cfg.frames, reference=reference_frames(reference, cfg),
                        device_name=device_name, sample_rate=profile.sample_rate, msssim=cfg.msssim,
-                       recorder_factory=_recorder(profile), closers=closers)
+                       recorder_factory=_recorder(profile, "rx"), closers=closers)
+
+
+def record_session(cfg: LinkConfig, input_spec, out, codec: Codec | None = None) -> LinkSession:
+    """``dvst record INPUT --out X``: the waveform ``dvst tx`` would send, into a SigMF recording
+    (unpaced). With ``cfg.uri``: the board transmits INPUT and what it receives is recorded."""
+    if cfg.uri:
+        session = tx_session(cfg, input_spec, cable=True, codec=codec)
+        session.start_recording(out)
+        return session
+    profile = load_radio_profile(cfg)
+    source = _source(cfg, input_spec)
+    codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
+    rec = SigMFRecorder(out, profile, "tx", description=f"dvst tx waveform, model {codec.name}")
+    tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
+                 new_stream_id(), cfg.snr_db)
+    return LinkSession(source=source, tx=tx, tx_device=rec, pace=False, max_frames=cfg.frames,
+                       queue_size=cfg.queue_size, device_name=f"sigmf {out}",
+                       sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
+                       closers=[rec.close])
+
+
+def replay_session(path, cfg: LinkConfig, reference=None, sinks=(), codec: Codec | None = None) -> LinkSession:
+    """``dvst replay``: the receiver on a SigMF recording, as fast as it can go."""
+    profile = apply_calibration(cfg, load_radio_profile(cfg))
+    dev = ReplayDevice(path, profile)
+    if abs(dev.sample_rate - profile.sample_rate) > 1:
+        raise DvstError(f"{path}: recorded at {dev.sample_rate:g} S/s, the radio profile runs at "
+                        f"{profile.sample_rate:g} S/s (use --radio or --sample-rate)")
+    session = rx_session(cfg, reference=reference, sinks=sinks, device=dev,
+                         device_name=f"replay {Path(path).name}", profile=profile, codec=codec)
+    session._closers.append(dev.close)
+    return session

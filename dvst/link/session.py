@@ -68,25 +68,26 @@ class TxChain:
         self._pending: tuple | None = None  # (encoder, tag), switched in at the next I-frame
 
     def switch_encoder(self, encoder, tag: int) -> None:
-        """Use another encoder from the next I-frame on (the receiver resynchronises there)."""
+        """Use another encoder from the next frame on; it starts with an I-frame (it has no
+        reference), where the receiver resynchronises."""
         self._pending = (encoder, tag)
 
     def send(self, index: int, frame: np.ndarray) -> tuple[EncodedFrame, list[np.ndarray], int]:
-        """→ (encoded frame, burst sample arrays, header symbols in total)."""
-        if self._pending is not None and self._next_is_i():
+        """→ (encoded frame, burst sample arrays, complex symbols of the coded side info)."""
+        if self._pending is not None:
             self.encoder, self.tag = self._pending
             self._pending = None
+            if hasattr(self.encoder, "index"):
+                self.encoder.index = index  # frame numbers continue across the switch
         enc = self.encoder.encode(frame, self.snr_db)
+        if enc.index != index:
+            raise DvstError(f"encoder numbered frame {index} as {enc.index}")
         bursts, n_head = [], 0
         for frag in split_frame(enc, self.modem.limits, self.tag):
             samples, h = self.modem.modulate(frag, self.stream_id)
             bursts.append(samples)
             n_head += h
         return enc, bursts, n_head
-
-    def _next_is_i(self) -> bool:
-        nxt = getattr(self.encoder, "next_kind", None)
-        return nxt is None or (nxt() if callable(nxt) else nxt) == "I"
 
 
 class RxChain:
@@ -331,7 +332,7 @@ class LinkSession:
         self._target_control(model=model, cbr=cbr)
 
     def start_recording(self, path: str) -> None:
-        """Record the transmitted samples (or, without a transmitter, the received ones) as SigMF."""
+        """Record the received samples (or, without a receiver, the transmitted ones) as SigMF."""
         if self._recorder_factory is None:
             raise DvstError("this session cannot record")
         with self._rec_lock:
@@ -348,7 +349,7 @@ class LinkSession:
     def _record(self, samples: np.ndarray) -> None:
         with self._rec_lock:
             if self._recorder is not None:
-                self._recorder.tx(samples)
+                self._recorder.record(samples)
 
     # ------------------------------------------------------------------ transmit half
     def _source_loop(self) -> None:
@@ -388,7 +389,8 @@ class LinkSession:
                                               len(bursts), t_cap)
                 t0 = time.perf_counter()
                 self.tx_device.tx(samples)
-                self._record(samples)
+                if self.rx is None:
+                    self._record(samples)
                 self.tx_log[index].t_sent = time.perf_counter()
                 self._timed("device tx", t0)
                 self.frames_sent = index + 1
@@ -409,8 +411,7 @@ class LinkSession:
                 if buf is None or len(buf) == 0:
                     break  # the end of a recording
                 self.rx_samples += len(buf)
-                if self.tx is None:
-                    self._record(buf)
+                self._record(buf)
                 t0 = time.perf_counter()
                 frags = self.rx.fragments(buf)
                 self._timed("sync+demodulate", t0)

@@ -1,0 +1,37 @@
+"""``dvst record INPUT --out CAPTURE.sigmf-meta``: the transmitted waveform as a SigMF recording."""
+
+from __future__ import annotations
+
+from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.link.config import add_link_flags, link_config
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "record", help="write the waveform `dvst tx` would send (or what a board receives) as SigMF",
+        description="Encode INPUT and write the complex baseband `dvst tx` would send (cf32, full "
+                    "scale 1.0, one annotation per frame) as a SigMF recording that other tools can "
+                    "open, channel-simulate and hand back to `dvst replay`. With --uri the board "
+                    "transmits INPUT and what it receives (TX cabled to RX) is recorded instead.")
+    p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
+    p.add_argument("--out", required=True, metavar="CAPTURE.sigmf-meta", help="the recording to write")
+    add_link_flags(p, "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "lo_hz",
+                   "sample_rate", "tx_gain_db", "rx_gain_db", "calibration")
+    add_json_flag(p)
+    add_config_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from dvst.link.build import record_session
+    from dvst.link.runner import print_summary, run_session
+
+    cfg = link_config(args)
+    if cfg.frames is None and args.input == "demo":
+        cfg.frames = 60
+    session = record_session(cfg, args.input, args.out)
+    summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "record")
+    summary["recording"] = str(args.out)
+    print_summary(summary, f"recorded to {args.out}")
+    write_json(args.json, summary)
+    return 0
