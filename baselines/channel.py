@@ -1,9 +1,10 @@
 """The symbol-level channel every scheme of the RD harness goes through.
 
-Same convention as the codec's differentiable channels (``dvst.codec.channel``) and the
-paper: the transmitted complex symbols have unit average power, and **SNR = Es/N0 per
-complex symbol**, so the complex noise has variance σ² = 10^(−SNR/10) (σ²/2 per real
-dimension).
+One definition for the whole project: this is a numpy face of the codec's channel,
+``dvst.codec.channel.transmit``, which DVST's own simulation (``dvst.eval.codec_sim``) uses,
+so the baselines and DVST see exactly the same channel. Convention (as in the paper): the
+transmitted complex symbols have unit average power, and **SNR = Es/N0 per complex symbol**,
+so the complex noise has variance σ² = 10^(−SNR/10) (σ²/2 per real dimension).
 
 - ``awgn``: ŝ = s + n, n ~ CN(0, σ²).
 - ``rayleigh``: fast (per-symbol) flat fading h ~ CN(0, 1) known at the receiver, which
@@ -45,17 +46,18 @@ def transmit(symbols: np.ndarray, snr_db: float, kind: str = "awgn",
     Returns (equalised symbols complex64 [...], noise variance per symbol float32 [...]).
     ``rng`` seeds the noise and fading (default: a fresh seed-0 generator).
     """
+    import torch
+
+    from dvst.codec.channel import transmit as codec_transmit
+
     check_channel(kind)
+    noise_variance(snr_db)  # a finite SNR or a DvstError
     rng = np.random.default_rng(0) if rng is None else rng
-    s = np.asarray(symbols, dtype=np.complex64)
-    var = noise_variance(snr_db)
-
-    def cn(scale: float) -> np.ndarray:
-        return (rng.standard_normal(s.shape) + 1j * rng.standard_normal(s.shape)) * math.sqrt(scale / 2)
-
-    n = cn(var)
-    if kind == "awgn":
-        return (s + n).astype(np.complex64), np.full(s.shape, var, np.float32)
-    h = cn(1.0)
-    h = np.where(np.abs(h) < 1e-12, 1e-12, h)  # a zero draw would make equalisation undefined
-    return (s + n / h).astype(np.complex64), (var / np.abs(h) ** 2).astype(np.float32)
+    s = np.ascontiguousarray(symbols, dtype=np.complex64)
+    gen = torch.Generator().manual_seed(int(rng.integers(0, 2 ** 63 - 1)))
+    pairs = torch.from_numpy(s.reshape(1, -1).view(np.float32).reshape(1, -1, 2).copy())
+    mask = torch.ones(pairs.shape[:2], dtype=torch.bool)
+    with torch.no_grad():
+        rx, nv = codec_transmit(pairs, mask, float(snr_db), kind, generator=gen)
+    r = rx[0].contiguous().numpy().view(np.complex64).reshape(s.shape)
+    return r, nv[0].numpy().astype(np.float32).reshape(s.shape)

@@ -118,7 +118,7 @@ class DigitalLink:
         blocks = padded.reshape(n_cw, self.payload_bits)
         for b0 in range(0, n_cw, BATCH):
             blk = blocks[b0: b0 + BATCH]
-            coded = self.ldpc.encode(attach_crc(blk, "24A")).reshape(-1)
+            coded = self.ldpc.encode(attach_crc(blk, "crc24a")).reshape(-1)
             scr = self._scrambler(coded.size)
             n_sym = math.ceil(coded.size / m)
             tx_bits = np.zeros(n_sym * m, np.uint8)
@@ -128,7 +128,7 @@ class DigitalLink:
             llr = self.qam.demap(r, nv).reshape(-1)[: coded.size]
             llr = np.where(scr == 1, -llr, llr).astype(np.float32).reshape(-1, n)
             dec, parity_ok = self.ldpc.decode(llr, self.max_iter)
-            crc_ok = check_crc(dec, "24A")
+            crc_ok = check_crc(dec, "crc24a")[1]
             ok[b0: b0 + blk.shape[0]] = parity_ok & crc_ok
             out[b0 * self.payload_bits: (b0 + blk.shape[0]) * self.payload_bits] = dec[:, : self.payload_bits].reshape(-1)
         return out[: bits.size], ok

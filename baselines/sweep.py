@@ -1,0 +1,248 @@
+"""Operating-point sweeps of every scheme on one clip, the RD envelope and BD-rate.
+
+The RD harness (``dvst bench rd``) is a thin layer over this module: :class:`ClipBench`
+encodes the clip once per (codec, QP/CRF), then sends it through each scheme at the asked
+SNR and channel, and measures every received clip the same way (mean over frames of PSNR
+and MS-SSIM in dB, payload CBR from ``dvst.eval.metrics``).
+
+- Separation (``h264-ldpc``, ``h265-ldpc``): every rate × code × modulation is simulated;
+  the curve is the upper envelope over all of them (the paper's choice of the best pair).
+- ``+ Capacity``: every rate at log2(1 + SNR) bits per symbol.
+- SoftCast: one point per target CBR.
+- DVST: models of the zoo, through ``dvst.eval.codec_sim.evaluate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from baselines import capacity, h26x, separation
+from baselines.result import SchemeResult
+from dvst.errors import DvstError
+from dvst.eval.metrics import msssim_db, psnr_db
+
+VIDEO_SCHEMES = {"h264-ldpc": "h264", "h265-ldpc": "h265", "h264-capacity": "h264", "h265-capacity": "h265"}
+SCHEMES = ("h264-ldpc", "h265-ldpc", "h264-capacity", "h265-capacity", "softcast", "dvst")
+LABELS = {"h264-ldpc": "H.264 + LDPC", "h265-ldpc": "H.265 + LDPC", "h264-capacity": "H.264 + Capacity",
+          "h265-capacity": "H.265 + Capacity", "softcast": "SoftCast", "dvst": "DVST"}
+ANCHOR = "h264-ldpc"
+
+
+@dataclass
+class Point:
+    """One operating point of one scheme on one clip."""
+
+    scheme: str
+    cbr: float
+    psnr_db: float
+    msssim_db: float
+    snr_db: float
+    channel: str
+    params: dict = field(default_factory=dict)
+    frame_cbr: list = field(default_factory=list)
+    frame_psnr_db: list = field(default_factory=list)
+    frames_lost: int = 0
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def envelope(points: list[Point], key: str = "psnr_db") -> list[Point]:
+    """The upper-left envelope: points sorted by CBR that beat every cheaper point on ``key``."""
+    out: list[Point] = []
+    for p in sorted(points, key=lambda p: (p.cbr, -getattr(p, key))):
+        if not out or getattr(p, key) > getattr(out[-1], key):
+            out.append(p)
+    return out
+
+
+def bd_rate(anchor: list[Point], test: list[Point], key: str = "psnr_db") -> float | None:
+    """Bjøntegaard delta rate (%) of ``test`` against ``anchor`` on their envelopes (akima).
+
+    Negative: ``test`` needs that much less bandwidth for the same quality. None when either
+    curve has fewer than two points or their quality ranges do not overlap.
+    """
+    import bjontegaard
+
+    a, t = envelope(anchor, key), envelope(test, key)
+    if len(a) < 2 or len(t) < 2:
+        return None
+    qa, qt = [getattr(p, key) for p in a], [getattr(p, key) for p in t]
+    if min(max(qa), max(qt)) <= max(min(qa), min(qt)):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(bjontegaard.bd_rate([p.cbr for p in a], qa, [p.cbr for p in t], qt,
+                                         method="akima", require_matching_points=False, min_overlap=0))
+
+
+class ClipBench:
+    """All schemes on one clip ``frames`` uint8 [T, H, W, 3].
+
+    rates: QP (``rate_control="qp"``) or CRF values of the H.26x sweep; mcs: the code ×
+    modulation pairs of the separation envelope; seed: channel noise seed of every run.
+    """
+
+    def __init__(self, frames: np.ndarray, gop: int = 4, rates=(22, 27, 32, 37, 42, 47),
+                 rate_control: str = "qp", mcs=separation.ALL_MCS, seed: int = 0):
+        if rate_control not in ("qp", "crf"):
+            raise DvstError(f"rate control must be qp or crf, got {rate_control!r}")
+        if not rates:
+            raise DvstError("give at least one QP/CRF value")
+        self.frames = np.asarray(frames)
+        self.gop, self.rates, self.rate_control = int(gop), tuple(rates), rate_control
+        self.mcs = tuple(mcs)
+        self.seed = int(seed)
+        self._streams: dict = {}
+        self._links: dict = {}
+        self._psnr: dict = {}
+        self._msssim: dict = {}
+        self._sims: dict = {}
+
+    @property
+    def source_values(self) -> int:
+        t, h, w = self.frames.shape[:3]
+        return t * h * w * 3
+
+    # --- measurement -------------------------------------------------------------------------
+    def _frame_metrics(self, rec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-frame PSNR and MS-SSIM (dB) of a received clip, cached by content."""
+        out_p, out_m = [], []
+        for ref, img in zip(self.frames, rec):
+            key = hashlib.sha1(img.tobytes()).digest() + hashlib.sha1(ref.tobytes()).digest()
+            if key not in self._psnr:
+                self._psnr[key] = psnr_db(ref, img)
+                self._msssim[key] = msssim_db(ref, img)
+            out_p.append(self._psnr[key])
+            out_m.append(self._msssim[key])
+        return np.array(out_p), np.array(out_m)
+
+    def measure(self, scheme: str, res: SchemeResult, snr_db: float, channel: str, **params) -> Point:
+        p, m = self._frame_metrics(res.frames)
+        return Point(scheme, res.cbr(), float(p.mean()), float(m.mean()), float(snr_db), channel,
+                     {**params, **res.info}, res.frame_cbr().tolist(), p.tolist(), int((~res.shown).sum()))
+
+    # --- H.26x ---------------------------------------------------------------------------------
+    def stream(self, codec: str, rate) -> tuple[h26x.Bitstream, np.ndarray]:
+        """The clip encoded at one QP/CRF and its clean decode (the encoder's reconstruction)."""
+        key = (codec, rate)
+        if key not in self._streams:
+            kw = {self.rate_control: rate}
+            s = h26x.encode(self.frames, codec, gop=self.gop, **kw)
+            self._streams[key] = (s, h26x.decode(s)[0])
+        return self._streams[key]
+
+    def link(self, mcs: separation.MCS) -> separation.DigitalLink:
+        if mcs not in self._links:
+            self._links[mcs] = separation.DigitalLink(mcs.code, mcs.bits_per_symbol)
+        return self._links[mcs]
+
+    def nominal_cbr(self, codec: str, rate, mcs: separation.MCS) -> float:
+        """Payload CBR of a stream over an MCS, known before any simulation."""
+        return self.link(mcs).n_symbols(self.stream(codec, rate)[0].n_bits) / self.source_values
+
+    def separation_point(self, scheme: str, rate, mcs: separation.MCS, snr_db: float,
+                         channel: str = "awgn") -> Point:
+        key = (scheme, rate, mcs, float(snr_db), channel)
+        if key not in self._sims:
+            stream, _ = self.stream(VIDEO_SCHEMES[scheme], rate)
+            res = separation.run(stream, self.link(mcs), snr_db, channel, seed=self.seed)
+            self._sims[key] = self.measure(scheme, res, snr_db, channel, **{self.rate_control: rate})
+        return self._sims[key]
+
+    def separation_points(self, scheme: str, snr_db: float, channel: str = "awgn", bar=None) -> list[Point]:
+        """Every rate × MCS of a separation scheme at one SNR (the envelope is taken later)."""
+        pts = []
+        for rate in self.rates:
+            for mcs in self.mcs:
+                pts.append(self.separation_point(scheme, rate, mcs, snr_db, channel))
+                if bar is not None:
+                    bar.update(1)
+        return pts
+
+    def design(self, scheme: str, target_cbr: float, snr_db: float, channel: str = "awgn"):
+        """The separation operating point a designer picks for ``target_cbr`` at ``snr_db``:
+        the best-quality (rate, MCS) whose CBR fits and which loses no frame at that SNR.
+        Returns (rate, MCS) or None."""
+        codec = VIDEO_SCHEMES[scheme]
+        cands = [(r, m) for r in self.rates for m in self.mcs if self.nominal_cbr(codec, r, m) <= target_cbr]
+        clean = {r: float(np.mean([psnr_db(a, b) for a, b in zip(self.frames, self.stream(codec, r)[1])]))
+                 for r in {r for r, _ in cands}}
+        cands.sort(key=lambda c: (-clean[c[0]], self.nominal_cbr(codec, *c)))
+        for r, m in cands:
+            if self.separation_point(scheme, r, m, snr_db, channel).frames_lost == 0:
+                return r, m
+        return None
+
+    def capacity_points(self, scheme: str, snr_db: float, channel: str = "awgn") -> list[Point]:
+        pts = []
+        for rate in self.rates:
+            stream, clean = self.stream(VIDEO_SCHEMES[scheme], rate)
+            res = capacity.run(stream, snr_db, channel, decoded=clean)
+            pts.append(self.measure(scheme, res, snr_db, channel, **{self.rate_control: rate}))
+        return pts
+
+    def capacity_at(self, scheme: str, target_cbr: float, snr_db: float, channel: str = "awgn") -> Point | None:
+        """"+ Capacity" at a fixed CBR: the best rate whose bits fit at capacity (adapts to SNR)."""
+        fits = [p for p in self.capacity_points(scheme, snr_db, channel) if p.cbr <= target_cbr]
+        return max(fits, key=lambda p: p.psnr_db) if fits else None
+
+    # --- SoftCast ------------------------------------------------------------------------------
+    def softcast_point(self, cbr: float, snr_db: float, channel: str = "awgn") -> Point:
+        from baselines.softcast import SoftCast
+
+        key = ("softcast", float(cbr), float(snr_db), channel)
+        if key not in self._sims:
+            if "softcast" not in self._links:
+                self._links["softcast"] = SoftCast(gop=self.gop)
+            res = self._links["softcast"].run(self.frames, cbr, snr_db, channel, seed=self.seed)
+            self._sims[key] = self.measure("softcast", res, snr_db, channel, target_cbr=float(cbr))
+        return self._sims[key]
+
+    # --- DVST ----------------------------------------------------------------------------------
+    def dvst_point(self, scheme: str, model_name: str, eta: float | None, snr_db: float,
+                   channel: str = "awgn") -> Point:
+        from dvst.eval.codec_sim import evaluate
+        from dvst.zoo import load_model
+
+        key = (scheme, model_name, eta, float(snr_db), channel)
+        if key not in self._sims:
+            if ("model", model_name) not in self._links:
+                self._links[("model", model_name)] = load_model(model_name)
+            model = self._links[("model", model_name)]
+            r = evaluate(self.frames, model, snr_db, channel=channel, gop=self.gop, eta=eta, seed=self.seed)
+            pf = r["per_frame"]
+            self._sims[key] = Point(scheme, float(r["payload_cbr"]), float(r["psnr_db"]), float(r["msssim_db"]),
+                                    float(snr_db), channel, {"model": model_name, "eta": eta},
+                                    [f["payload_cbr"] for f in pf], [f["psnr_db"] for f in pf], 0)
+        return self._sims[key]
+
+
+def dvst_models(scheme: str, channel: str = "awgn") -> list:
+    """Zoo entries behind a DVST scheme name: ``dvst`` = every PSNR (MSE) model for the
+    channel; ``dvst:NAME`` = that model (an ablation or one λ). Empty when none is shipped."""
+    from dvst.zoo import list_models
+
+    entries = list_models()
+    if scheme == "dvst":
+        return [e for e in entries if e.metric == "mse" and e.channel == channel and e.path.is_file()]
+    name = scheme.split(":", 1)[1]
+    return [e for e in entries if e.name == name and e.path.is_file()]
+
+
+def check_schemes(names: list[str]) -> list[str]:
+    for n in names:
+        if n not in SCHEMES and not n.startswith("dvst:"):
+            raise DvstError(f"unknown scheme {n!r}; choose from {', '.join(SCHEMES)} or dvst:MODEL")
+    if len(set(names)) != len(names):
+        raise DvstError("a scheme is listed twice")
+    return names
+
+
+def is_finite(x) -> bool:
+    return x is not None and math.isfinite(x)
