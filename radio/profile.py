@@ -82,8 +82,8 @@ class RadioProfile:
             bad(f"pilot_spacing must be in 2 .. n_used/4 = {self.n_used // 4}, got {self.pilot_spacing}")
         if not 4 <= self.sync_repeats <= 16:
             bad(f"sync_repeats must be in 4 .. 16, got {self.sync_repeats}")
-        if not 1 <= self.n_training <= 8:
-            bad(f"n_training must be in 1 .. 8, got {self.n_training}")
+        if not 2 <= self.n_training <= 8:
+            bad(f"n_training must be in 2 .. 8 (fine CFO and noise need a repetition), got {self.n_training}")
         if self.header_bits_per_symbol not in (1, 2):
             bad(f"header_bits_per_symbol must be 1 (BPSK) or 2 (QPSK), got {self.header_bits_per_symbol}")
         if not 0.2 <= self.header_code_rate <= 2 / 3:

@@ -1,0 +1,72 @@
+"""Small numba kernels for the per-burst linear algebra.
+
+Tiny matrix products through BLAS cost milliseconds when OpenBLAS threads compete for a busy
+machine; these loops take microseconds and never spawn threads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def project(u, x):
+    """u complex128 [n, r] with orthonormal columns, x complex128 [n] → u·(uᴴ·x) [n]."""
+    n, r = u.shape
+    c = np.zeros(r, np.complex128)
+    for j in range(r):
+        acc = 0j
+        for i in range(n):
+            acc += u[i, j].conjugate() * x[i]
+        c[j] = acc
+    out = np.zeros(n, np.complex128)
+    for i in range(n):
+        acc = 0j
+        for j in range(r):
+            acc += u[i, j] * c[j]
+        out[i] = acc
+    return out
+
+
+@njit(cache=True)
+def sliding_correlation(x, t):
+    """x complex128 [L], t complex128 [T] → complex128 [L-T+1]: Σ_n x[τ+n]·conj(t[n])."""
+    m = x.shape[0] - t.shape[0] + 1
+    out = np.zeros(max(m, 0), np.complex128)
+    tc = np.conj(t)
+    for tau in range(m):
+        acc = 0j
+        for n in range(t.shape[0]):
+            acc += x[tau + n] * tc[n]
+        out[tau] = acc
+    return out
+
+
+@njit(cache=True)
+def gather_windows(x, starts, n, cfo_rad, ref):
+    """x complex64 [L], starts int64 [S] (indices into x), n window length, cfo_rad the carrier
+    offset in radians per sample, ref the index of phase zero → complex64 [S, n]:
+    out[s, i] = x[starts[s] + i] · exp(-j·cfo_rad·(starts[s] + i - ref)); out of range → 0."""
+    s_count = starts.shape[0]
+    out = np.zeros((s_count, n), np.complex64)
+    step = np.complex128(complex(np.cos(cfo_rad), -np.sin(cfo_rad)))
+    for s in range(s_count):
+        a = starts[s]
+        ph = -cfo_rad * (a - ref)
+        rot = complex(np.cos(ph), np.sin(ph))
+        for i in range(n):
+            j = a + i
+            if 0 <= j < x.shape[0]:
+                out[s, i] = x[j] * rot
+            rot *= step
+    return out
+
+
+@njit(cache=True)
+def derotate_grid(y, phase, slope, k):
+    """y complex64 [S, K] *= exp(-j(phase[s] + slope[s]·k[i])), in place; k float64 [K]."""
+    for s in range(y.shape[0]):
+        for i in range(y.shape[1]):
+            a = -(phase[s] + slope[s] * k[i])
+            y[s, i] = y[s, i] * complex(np.cos(a), np.sin(a))
