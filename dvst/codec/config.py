@@ -34,6 +34,7 @@ class ModelConfig:
     context_channels: int = 96         # C of φ and γ (Fig. 5)
     context_stride: int = 1            # stride of the feature context č/ĉ (1 = full resolution)
     hyper_channels: int = 96           # channels of the hyperprior z
+    context_blocks: int = 1            # residual blocks in φ_fe, φ_ref and the head of g_s
     # rate-adaptive deep JSCC
     patch: int = 2                     # patch side in latent positions
     jscc_dim: int = 256                # M, width of the patch embeddings in the Swin backbone
@@ -70,6 +71,8 @@ class ModelConfig:
             s = getattr(self, key)
             if s not in (1, 2, 4, 8, 16):
                 raise DvstError(f"model config: {key} must be 1, 2, 4, 8 or 16, got {s}")
+        if self.context_blocks < 0:
+            raise DvstError("model config: context_blocks must be ≥ 0")
         if self.jscc_dim % self.swin_heads or self.motion_jscc_dim % self.swin_heads:
             raise DvstError("model config: jscc_dim and motion_jscc_dim must be multiples of swin_heads")
         for key in ("v_primary", "v_motion"):

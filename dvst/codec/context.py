@@ -19,16 +19,18 @@ from dvst.codec.motion import resample_flow, warp
 class FeatureContext(nn.Module):
     """φ: reference frame [B, 3, H, W] and MV → feature context [B, Cc, H/s, W/s]."""
 
-    def __init__(self, context_channels: int, stride: int, flow_stride: int) -> None:
+    def __init__(self, context_channels: int, stride: int, flow_stride: int, blocks: int = 1) -> None:
         super().__init__()
         self.stride = stride
         self.flow_stride = flow_stride
-        self.fe = nn.Sequential(conv(3 * stride * stride, context_channels, 3), ResidualBlock(context_channels))
-        self.ref = nn.Sequential(ResidualBlock(context_channels), conv(context_channels, context_channels, 3))
+        c = context_channels
+        self.fe = nn.Sequential(nn.Conv2d(3, c, stride, stride=stride), nn.LeakyReLU(0.1), conv(c, c, 3),
+                                *[ResidualBlock(c) for _ in range(blocks)])
+        self.ref = nn.Sequential(*[ResidualBlock(c) for _ in range(blocks)], nn.LeakyReLU(0.1), conv(c, c, 3))
 
     def features(self, x_ref: torch.Tensor) -> torch.Tensor:
         """φ_fe(x_ref): the part that depends only on the reference (computed once per reference)."""
-        return self.fe(F.pixel_unshuffle(x_ref, self.stride) if self.stride > 1 else x_ref)
+        return self.fe(x_ref)
 
     def forward(self, feat: torch.Tensor, flow: torch.Tensor | None) -> torch.Tensor:
         """feat = φ_fe(x_ref); flow [B, 2, H/fs, W/fs] (full-res pixels) or None (no motion link)."""

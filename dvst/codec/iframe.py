@@ -30,7 +30,7 @@ class IFrameCodec(nn.Module):
         super().__init__()
         s = cfg.context_stride
         self.g_a = AnalysisTransform(3, cfg.channels, 0, stride=s)
-        self.g_s = SynthesisTransform(3, cfg.channels, 0, stride=s)
+        self.g_s = SynthesisTransform(3, cfg.channels, 0, stride=s, blocks=cfg.context_blocks)
         self.link = primary_link(cfg)
 
     def transmit(self, x: torch.Tensor, snr_db: torch.Tensor, eta: float | None = None) -> dict:

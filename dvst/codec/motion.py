@@ -31,11 +31,20 @@ def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
                          align_corners=True)
 
 
+def pool(x: torch.Tensor, k: int) -> torch.Tensor:
+    """k×k average pooling with stride k of [B, C, H, W] (H, W multiples of k); a reshape-mean,
+    several times faster on the CPU than avg_pool2d."""
+    if k == 1:
+        return x
+    b, c, h, w = x.shape
+    return x.reshape(b, c, h // k, k, w // k, k).mean((3, 5))
+
+
 def resample_flow(flow: torch.Tensor, from_stride: int, to_stride: int) -> torch.Tensor:
     """A flow field (full-resolution pixels) on a stride-``from`` grid → the stride-``to`` grid,
     in pixels of that grid. Coarser grids use average pooling (the paper's stride-16 alignment)."""
     if to_stride > from_stride:
-        flow = F.avg_pool2d(flow, to_stride // from_stride)
+        flow = pool(flow, to_stride // from_stride)
     elif to_stride < from_stride:
         flow = F.interpolate(flow, scale_factor=from_stride // to_stride, mode="bilinear",
                              align_corners=False)
@@ -70,11 +79,11 @@ class FlowNet(nn.Module):
         xs, rs = [], []
         a, r = x, ref
         if self.stride > 1:
-            a, r = F.avg_pool2d(a, self.stride), F.avg_pool2d(r, self.stride)
+            a, r = pool(a, self.stride), pool(r, self.stride)
         for _ in range(self.levels):
             xs.append(a)
             rs.append(r)
-            a, r = F.avg_pool2d(a, 2), F.avg_pool2d(r, 2)
+            a, r = pool(a, 2), pool(r, 2)
         flow = torch.zeros_like(xs[-1][:, :2])                         # in pixels of the level grid
         for lvl in range(self.levels - 1, -1, -1):
             if lvl < self.levels - 1:

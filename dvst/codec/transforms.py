@@ -31,15 +31,17 @@ class AnalysisTransform(nn.Module):
         super().__init__()
         self.unshuffle = stride // in_stride
         n_down = int(math.log2(LATENT_STRIDE // stride))
-        layers: list[nn.Module] = [conv(cin * self.unshuffle ** 2 + context_channels, channels, 3)]
+        # a patch embedding (k×k conv, stride k = a 1×1 projection of the pixel-unshuffled
+        # input) keeps the wide unshuffled tensor out of the 3×3 convolutions
+        self.embed = nn.Conv2d(cin, channels, self.unshuffle, stride=self.unshuffle)
+        layers: list[nn.Module] = [conv(channels + context_channels, channels, 3)]
         for i in range(n_down):
             layers += [GDN(channels), conv(channels, channels, 3, 2)]
         layers.append(ChannelNorm(channels))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
-        if self.unshuffle > 1:
-            x = F.pixel_unshuffle(x, self.unshuffle)
+        x = self.embed(x)
         if context is not None:
             x = torch.cat([x, context], 1)
         return self.net(x)
@@ -49,7 +51,7 @@ class SynthesisTransform(nn.Module):
     """ŷ [B, C, h, w] (+ context at stride s) → x̂ [B, cout, 16h/out_stride, 16w/out_stride]."""
 
     def __init__(self, cout: int, channels: int, context_channels: int = 0, stride: int = 1,
-                 out_stride: int = 1) -> None:
+                 out_stride: int = 1, blocks: int = 1) -> None:
         super().__init__()
         self.shuffle = stride // out_stride
         n_up = int(math.log2(LATENT_STRIDE // stride))
@@ -57,12 +59,15 @@ class SynthesisTransform(nn.Module):
         for i in range(n_up):
             layers += [GDN(channels, inverse=True), SubpelConv(channels, channels)]
         self.up = nn.Sequential(*layers)
-        self.head = nn.Sequential(conv(channels + context_channels, channels, 3), ResidualBlock(channels),
-                                  conv(channels, cout * self.shuffle ** 2, 3))
+        self.head = nn.Sequential(conv(channels + context_channels, channels, 3), nn.LeakyReLU(0.1),
+                                  *[ResidualBlock(channels) for _ in range(blocks)])
+        # the inverse patch embedding: a 1×1 conv to cout·k² channels and a pixel shuffle ×k
+        # (much faster on the CPU than the equivalent stride-k transposed convolution)
+        self.out = nn.Conv2d(channels, cout * self.shuffle ** 2, 1)
 
     def forward(self, y: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         x = self.up(y)
         if context is not None:
             x = torch.cat([x, context], 1)
-        x = self.head(x)
+        x = self.out(self.head(x))
         return F.pixel_shuffle(x, self.shuffle) if self.shuffle > 1 else x

@@ -104,17 +104,17 @@ class DVSTModel(nn.Module):
             cm = cfg.motion_channels
             self.flow = FlowNet(cfg.flow_levels, fs, cfg.flow_channels, cfg.flow_kernel)
             self.motion_g_a = AnalysisTransform(2, cm, 0, stride=fs, in_stride=fs)
-            self.motion_g_s = SynthesisTransform(2, cm, 0, stride=fs, out_stride=fs)
+            self.motion_g_s = SynthesisTransform(2, cm, 0, stride=fs, out_stride=fs, blocks=cfg.context_blocks)
             self.motion_link = JSCCLink(
                 cm, cfg.hyper_channels, cfg.v_motion, cfg.motion_jscc_dim, cfg.swin_depth,
                 cfg.swin_heads, cfg.swin_window, cfg.patch, cfg.mlp_ratio, cfg.snr_conditioning,
                 cfg.eta_motion, rate_adaptive=cfg.rate_adaptive, fixed=cfg.fixed_bandwidth / 2)
         cc = cfg.context_channels if cfg.contextual else 0
         if cfg.contextual:
-            self.phi = FeatureContext(cc, s, fs)
+            self.phi = FeatureContext(cc, s, fs, cfg.context_blocks)
             self.gamma = CodewordContext(cfg.channels, cc, fs)
         self.g_a = AnalysisTransform(3, cfg.channels, cc, stride=s)
-        self.g_s = SynthesisTransform(3, cfg.channels, cc, stride=s)
+        self.g_s = SynthesisTransform(3, cfg.channels, cc, stride=s, blocks=cfg.context_blocks)
         self.link = primary_link(cfg, context_channels=cc, temporal_channels=cc)
 
     # ---------------------------------------------------------------- building blocks

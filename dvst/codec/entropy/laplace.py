@@ -19,9 +19,7 @@ def laplace_likelihood(y: torch.Tensor, mu: torch.Tensor, scale: torch.Tensor) -
     upper = v + 0.5                                   # ≤ 0.5
     lower = v - 0.5                                   # ≤ −0.5 → always on the left branch
 
-    def cdf(x: torch.Tensor) -> torch.Tensor:
-        left = 0.5 * torch.exp(torch.clamp(x, max=0.0) / b)
-        right = 1.0 - 0.5 * torch.exp(-torch.clamp(x, min=0.0) / b)
-        return torch.where(x <= 0, left, right)
-
-    return (cdf(upper) - cdf(lower)).clamp_min(LIKELIHOOD_BOUND)
+    # lower ≤ −½ always lies on the left branch of F; upper may cross 0
+    upper_cdf = torch.where(upper <= 0, 0.5 * torch.exp(torch.clamp(upper, max=0.0) / b),
+                            1.0 - 0.5 * torch.exp(-torch.clamp(upper, min=0.0) / b))
+    return (upper_cdf - 0.5 * torch.exp(lower / b)).clamp_min(LIKELIHOOD_BOUND)

@@ -39,10 +39,10 @@ class ContextualPrior(nn.Module):
         self.h_hpe = nn.Sequential(conv(c, ch), nn.LeakyReLU(0.1), conv(ch, ch, 3, 2),
                                    nn.LeakyReLU(0.1), conv(ch, ch, 3, 2))
         self.h_hpd = nn.Sequential(SubpelConv(ch, ch), nn.LeakyReLU(0.1), SubpelConv(ch, c),
-                                   nn.LeakyReLU(0.1), conv(c, 2 * c))
+                                   nn.LeakyReLU(0.1), conv(c, c))
         self.z_density = FactorizedDensity(ch)
-        self.h_ar = MaskedConv2d(c, 2 * c, 5)
-        n_in = 4 * c
+        self.h_ar = MaskedConv2d(c, c, 5)
+        n_in = 2 * c
         self.h_tpe = None
         if temporal_channels:
             layers: list[nn.Module] = []
@@ -50,9 +50,9 @@ class ContextualPrior(nn.Module):
             for _ in range(int(math.log2(16 // temporal_stride))):
                 layers += [conv(cin, c, 3, 2), nn.LeakyReLU(0.1)]
                 cin = c
-            layers.append(conv(cin, 2 * c))
+            layers.append(conv(cin, c))
             self.h_tpe = nn.Sequential(*layers)
-            n_in += 2 * c
+            n_in += c
         self.h_pf = nn.Sequential(nn.Conv2d(n_in, 3 * c, 1), nn.LeakyReLU(0.1),
                                   nn.Conv2d(3 * c, 2 * c, 1))
 

@@ -1,0 +1,95 @@
+"""DVSTModel: shapes of the training forward per stage, gradients, both configurations."""
+
+import numpy as np
+import pytest
+import torch
+
+from dvst.codec import DVSTModel, load_model_config
+from dvst.codec.video import STAGES
+from dvst.errors import DvstError
+
+
+@pytest.fixture(scope="module")
+def small():
+    torch.manual_seed(0)
+    return DVSTModel(load_model_config("small"))
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_forward_shapes_every_stage(small, stage):
+    torch.manual_seed(1)
+    b, t, h, w = 2, 3, 64, 96
+    frames = torch.rand(b, t, 3, h, w)
+    out = small.train()(frames, 10.0, stage=stage)
+    expect_x = {"I": {"x_hat", "x_tilde"}, "1": {"x_warp", "x_warp_tilde"}, "2": {"x_warp", "x_warp_tilde"}}
+    xs = {k for k in out if k.startswith("x_")}
+    assert xs == expect_x.get(str(stage), {"x_hat", "x_tilde", "x_warp", "x_warp_tilde"})
+    for k in xs:
+        assert out[k].shape == (b, t, 3, h, w)
+    for k in ("bits_pl", "k_pl", "k_pl_sent", "bits_ml", "k_ml", "k_ml_sent", "cbr"):
+        assert out[k].shape == (b, t) and torch.isfinite(out[k]).all()
+    assert out["side_symbols"].shape == (t,)
+    # the rate term is differentiable and reaches exactly the sub-networks of the stage
+    loss = out["k_pl"].mean() + out["k_ml"].mean() + sum(out[k].mean() for k in xs)
+    trainable = small.set_stage(stage)
+    loss.backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in trainable)
+    frozen = [p for p in small.parameters() if not p.requires_grad]
+    assert all(p.grad is None for p in frozen)
+    small.zero_grad(set_to_none=True)
+
+
+def test_stage5_bandwidth_matches_the_sent_symbols(small):
+    torch.manual_seed(2)
+    frames = torch.rand(1, 2, 3, 64, 64)
+    with torch.no_grad():
+        out = small.eval()(frames, 10.0, stage=5)
+    cfg = small.config
+    assert out["cbr"][0, 1] == pytest.approx(
+        float(out["k_pl_sent"][0, 1] + out["k_ml_sent"][0, 1] + out["side_symbols"][1]) / (64 * 64 * 3))
+    assert float(out["k_pl_sent"][0, 1]) <= max(cfg.v_primary) * 4
+    assert float(out["k_pl_sent"][0, 1]) % 1 == 0
+
+
+def test_rayleigh_and_per_item_snr(small):
+    frames = torch.rand(2, 2, 3, 32, 64)
+    with torch.no_grad():
+        out = small.eval()(frames, torch.tensor([0.0, 20.0]), channel="rayleigh", stage=5)
+    assert torch.isfinite(out["x_hat"]).all()
+    with pytest.raises(DvstError):
+        small(frames, 10.0, channel="rician", stage=5)
+    with pytest.raises(DvstError):
+        small(frames, 10.0, stage=7)
+    with pytest.raises(DvstError):
+        small(frames[0], 10.0, stage=5)
+
+
+@pytest.mark.parametrize("switch", ["contextual", "rate_adaptive", "motion_link"])
+def test_ablations_run(switch):
+    torch.manual_seed(0)
+    cfg = load_model_config("small", **{switch: False})
+    model = DVSTModel(cfg)
+    out = model(torch.rand(1, 2, 3, 64, 64), 10.0, stage=5)
+    assert out["x_hat"].shape == (1, 2, 3, 64, 64)
+    if switch == "rate_adaptive":
+        # fixed per-patch bandwidth, the motion link at half the primary's: a third of the total
+        assert float(out["k_ml_sent"][0, 1]) / float(out["k_pl_sent"][0, 1] + out["k_ml_sent"][0, 1]) \
+            == pytest.approx(1 / 3, abs=0.02)
+        assert not any("rate_tokens" in n for n, _ in model.named_parameters())
+    if switch == "motion_link":
+        assert not hasattr(model, "flow") and float(out["k_ml_sent"].sum()) == 0
+
+
+def test_paper_configuration_at_256():
+    torch.manual_seed(0)
+    cfg = load_model_config("paper")
+    model = DVSTModel(cfg).eval()
+    n = sum(p.numel() for p in model.parameters())
+    print(f"paper config: {n} parameters")
+    assert cfg.channels == 96 and cfg.motion_channels == 128 and cfg.context_channels == 96
+    assert cfg.swin_depth == 4 and cfg.swin_heads == 8 and cfg.swin_window == 16
+    assert cfg.q_primary + cfg.q_motion == 7
+    with torch.no_grad():
+        out = model(torch.rand(1, 2, 3, 256, 256), 10.0, stage=5)
+    assert out["x_hat"].shape == (1, 2, 3, 256, 256)
+    assert n > 10 * sum(p.numel() for p in DVSTModel(load_model_config("small")).parameters()) / 4
