@@ -94,7 +94,7 @@ class History:
 
 
 class Waterfall:
-    """A scrolling spectrogram: ``rows`` PSD lines of ``nfft`` bins, newest at the bottom.
+    """A scrolling spectrogram: ``rows`` PSD lines of ``nfft`` bins, newest in the last row.
 
     ``push(psd_db float [nfft])``; ``image`` is float32 [rows, nfft] (NaN-free: empty rows hold
     the floor value of the first line pushed).
@@ -116,10 +116,12 @@ class Waterfall:
         self.image[-1] = line
         self.count += 1
 
-    def levels(self, span_db: float = 50.0) -> tuple[float, float]:
-        """Colour range: from ``span_db`` below the strongest bin seen to that bin."""
-        top = float(np.max(self.image))
-        return top - span_db, top
+    def levels(self) -> tuple[float, float]:
+        """Colour range: the noise floor (lower quartile of the lines pushed, less 5 dB) dark, the
+        strongest bin bright, and at least 30 dB between them."""
+        filled = self.image[-min(self.count, self.rows):] if self.count else self.image
+        floor = float(np.percentile(filled, 25))
+        return floor - 5.0, max(float(filled.max()), floor + 30.0)
 
     def clear(self) -> None:
         self.image[:] = 0.0

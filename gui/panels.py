@@ -1,6 +1,6 @@
 """The window's display panels. Each takes ``FrameStats`` and draws; none computes link figures.
 
-Every panel has ``show_stats(stats)`` (draw the newest frame) and ``clear()``; the history and
+Every panel has ``show_stats(stats)`` (draw the newest frame) and ``reset()``; the history and
 spectrum panels also have ``append(stats)`` for every frame, so no point or waterfall line is
 lost when the window redraws at a lower rate than frames arrive. Plot items are public attributes so tests can read their data.
 """
@@ -46,7 +46,7 @@ def _span_at_least(plot: pg.PlotItem, values: np.ndarray, span: float, lo: float
     a, b = float(v.min()), float(v.max())
     need = max(b - a, span)
     (y0, y1) = plot.getViewBox().viewRange()[1]
-    if a >= y0 and b <= y1 and (y1 - y0) <= 3 * need:
+    if a >= y0 and b <= y1 and need <= (y1 - y0) <= 3 * need and (lo is None or y0 >= lo):
         return
     mid, half = (a + b) / 2, need / 2 * 1.3
     bottom = mid - half if lo is None else max(lo, mid - half)
@@ -106,9 +106,9 @@ class FramesPanel(QtWidgets.QWidget):
         self.original_box.addItem(self.original_item)
         self.reconstruction_box.addItem(self.reconstruction_item)
         self._shape: tuple[int, ...] | None = None
-        self.clear()
+        self.reset()
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         self.original_item.clear()
         self.reconstruction_item.clear()
         self._shape = None
@@ -182,7 +182,7 @@ class HistoryPanel(pg.GraphicsLayoutWidget):
         snr = np.concatenate([self.history.trace("snr_measured_db"), self.history.trace("snr_set_db")])
         _span_at_least(self.plots["snr"], snr, 4.0)
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         self.history.clear()
         for curve in self.curves.values():
             curve.setData([], [])
@@ -216,7 +216,7 @@ class ConstellationPanel(pg.GraphicsLayoutWidget):
             z = np.asarray(points.get(name, np.zeros(0)), dtype=np.complex64).reshape(-1)
             item.setData(x=z.real, y=z.imag)
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         for item in self.scatters.values():
             item.clear()
 
@@ -236,7 +236,7 @@ class ChannelPanel(pg.GraphicsLayoutWidget):
         self.curve.setData(np.arange(mag.size), db)
         _span_at_least(self.plot, db, 20.0)
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         self.curve.setData([], [])
 
 
@@ -289,7 +289,7 @@ class SpectrumPanel(pg.GraphicsLayoutWidget):
             self.psd_plot.setXRange(-span / 2, span / 2, padding=0)
             self.waterfall_plot.setYRange(0, rows, padding=0)
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         self.psd_curve.setData([], [])
         self.waterfall.clear()
         self.waterfall_item.clear()
@@ -336,6 +336,6 @@ class StatusPanel(QtWidgets.QGroupBox):
         v["device"].setText(str(stats.device))
         v["model"].setText(str(stats.model))
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         for value in self.values.values():
             value.setText("—")

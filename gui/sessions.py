@@ -6,8 +6,6 @@ window runs exactly the pipelines the command line runs.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from dvst.errors import DvstError
 from gui.settings import LinkSettings
 
@@ -18,7 +16,7 @@ def build_session(settings: LinkSettings):
     loopback: ``loopback_session`` on ``settings.input`` (demo when None), then the live
     multipath choice. pluto: with ``cable`` one board transmits and receives
     (``tx_session(cable=True)``), else the board receives (``rx_session``) and ``input`` is the
-    reference video. replay: ``rx_session`` on a SigMF recording.
+    reference video. replay: ``replay_session`` on a SigMF recording (as ``dvst replay``).
     """
     from dvst.link import build
 
@@ -35,14 +33,5 @@ def build_session(settings: LinkSettings):
     if settings.source == "replay":
         if not settings.replay_path:
             raise DvstError("choose a SigMF recording (.sigmf-meta) to replay")
-        return replay_session(settings.replay_path, replace(cfg, pace=False), settings.input)
+        return build.replay_session(settings.replay_path, cfg, reference=settings.input)
     raise DvstError(f"unknown source {settings.source!r}; choose loopback, pluto or replay")
-
-
-def replay_session(path: str, cfg, reference=None):
-    """The receiver on a SigMF recording, the way ``dvst replay`` runs it."""
-    from dvst.link import build
-    from radio.devices import SigMFDevice
-
-    device = SigMFDevice.reader(path)
-    return build.rx_session(cfg, reference=reference, device=device, device_name=f"replay {path}")

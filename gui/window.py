@@ -109,7 +109,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             if self.session_factory is not None:
                 self.session = self.session_factory(self.controls.settings())
-                self.clear()
+                self.reset()
             if self.session is None:
                 raise DvstError("no link session to start")
             self.session.start()
@@ -243,9 +243,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._plotted_at = time.monotonic()
         self._plots_stale = False
 
-    def clear(self) -> None:
+    def reset(self) -> None:
+        """Empty every panel (a new session starts)."""
         for panel in self.panels + self.plot_panels:
-            panel.clear()
+            panel.reset()
         self.last_stats = None
 
     def show_error(self, message: str) -> None:

@@ -121,7 +121,7 @@ def test_waterfall_scrolls_newest_to_the_bottom():
     w.push(np.full(8, -50.0))
     w.push(np.arange(8.0))
     assert np.all(w.image[-1] == np.arange(8.0)) and np.all(w.image[:2] == -50.0)
-    assert w.levels(span_db=10.0) == (-3.0, 7.0)
+    assert w.levels() == (-55.0, 7.0)  # floor of the lines pushed (not of the empty rows) to the peak
     with pytest.raises(ValueError):
         w.push(np.zeros(4))
 
@@ -317,3 +317,30 @@ def test_a_stream_that_ends_or_fails_stops_the_window(qtbot):
     win.start()
     qtbot.waitUntil(lambda: not win.running, timeout=5000)
     assert win.statusBar().currentMessage() == "link stopped: receiver lost the board"
+
+
+def test_a_new_session_from_the_factory_resets_the_panels_but_keeps_them_drawable(qtbot):
+    from gui.window import MainWindow
+
+    sessions = []
+
+    def factory(settings):
+        sessions.append(ScriptedSession(n=2))
+        return sessions[-1]
+
+    win = MainWindow(session_factory=factory, poll_ms=10, plot_ms=0)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    for run in range(2):
+        assert win.start()
+        qtbot.waitUntil(lambda: win.last_stats is not None and win.last_stats.index == 1, timeout=5000)
+        win.stop()
+        assert len(win.history.history) == 2  # the second run starts from an empty history
+        # Every plot is still in its scene (GraphicsLayoutWidget.clear() would have removed them).
+        for panel in win.plot_panels:
+            assert panel.ci.items, type(panel).__name__
+        picture = win.channel.grab().toImage()
+        colours = {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)}
+        assert len(colours) > 3, "the channel panel painted nothing"
+    assert len(sessions) == 2 and all(s.stopped for s in sessions)
