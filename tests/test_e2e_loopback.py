@@ -169,3 +169,25 @@ def test_a_recording_through_a_foreign_channel_simulator_decodes(codec, clip, tm
     assert abs(summary["snr_measured_db"] - 12.0) < 1.5
     sim = evaluate(clip, codec.model, summary["snr_measured_db"], "awgn", gop=4, seed=0)
     assert abs(summary["psnr_db"] - sim["psnr_db"]) < 0.5
+
+
+def test_live_controls_change_the_channel_and_the_model(codec):
+    keep = Keep()
+    s = loopback_session(_cfg(snr_db=5.0), "demo", sinks=[keep], codec=codec)
+    s.set_channel(snr_db=20.0)   # before the first burst: every frame sees 20 dB
+    s.start()
+    s.set_target(model="small")  # the same weights again: switches at once, with an I-frame
+    s.wait(300)
+    s.stop()
+    summary = s.summary()
+    assert summary["frames_decoded"] == FRAMES and summary["frames_concealed"] == 0
+    assert abs(summary["snr_measured_db"] - 20.0) < 1.5 and summary["snr_set_db"] == 20.0
+    with pytest.raises(Exception, match="loopback only"):
+        replay_session_without_channel(codec)
+
+
+def replay_session_without_channel(codec):
+    from dvst.link.session import LinkSession, RxChain
+
+    s = LinkSession(rx=RxChain(None, {}), rx_device=None)
+    s.set_channel(snr_db=1.0)

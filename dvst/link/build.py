@@ -296,7 +296,8 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
 
     def target_control(model=None, cbr=None):
         new = load_codec(model or cfg.model, cbr, cfg.seed)
-        rx.decoders[new.tag] = (new.name, new.decoder())
+        if new.tag not in rx.decoders:  # frames still in flight keep their own decoder
+            rx.decoders[new.tag] = (new.name, new.decoder())
         tx.switch_encoder(new.encoder(cfg.gop), new.tag)
 
     if cfg.loopback_buffer:
@@ -330,10 +331,11 @@ class GatedRx:
     rate, which ``realtime`` loopback reproduces instead.
     """
 
-    def __init__(self, rx_dev, air, tail: int = 3, poll_s: float = 0.002):
+    def __init__(self, rx_dev, air, tail: int = 1, poll_s: float = 0.002):
         self.dev, self.air, self.tail, self.poll_s = rx_dev, air, tail, poll_s
         self._left = 0
         self._interrupted = False
+        self.idle_s = 0.0   # time spent waiting for the transmitter, not receiving
         self.finished = lambda: False   # set by the session's owner: the transmitter is done
 
     def rx(self) -> np.ndarray:
@@ -349,7 +351,9 @@ class GatedRx:
                 return self.dev.rx()
             if self.finished():
                 break
+            t0 = time.perf_counter()
             time.sleep(self.poll_s)
+            self.idle_s += time.perf_counter() - t0
         return np.zeros(0, np.complex64)
 
     def interrupt(self) -> None:

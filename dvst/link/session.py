@@ -405,9 +405,10 @@ class LinkSession:
         idle, last_index = 0, -1
         try:
             while not self._stop.is_set():
-                t0 = time.perf_counter()
+                t0, idle0 = time.perf_counter(), getattr(self.rx_device, "idle_s", 0.0)
                 buf = self.rx_device.rx()
-                self._timed("device rx", t0)
+                # a device may report time it spent waiting for a transmitter: not work
+                self._timed("device rx", t0 + getattr(self.rx_device, "idle_s", 0.0) - idle0)
                 if buf is None or len(buf) == 0:
                     break  # the end of a recording
                 self.rx_samples += len(buf)
