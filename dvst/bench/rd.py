@@ -164,13 +164,16 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
         if "rd" in figures:
             if s.endswith("-ldpc"):
                 allp = bench.separation_points(s, design_snr, args.channel, bar)
-                entry["points"] = [p.as_json() for p in sweep.envelope(allp)]
+                # the curve: envelope of the loss-free operating points (a designer would not pick a
+                # pair that loses frames at this SNR); the lossy ones stay in all_points
+                entry["points"] = [p.as_json() for p in sweep.envelope([p for p in allp if p.frames_lost == 0])]
                 entry["all_points"] = [{"cbr": p.cbr, "psnr_db": p.psnr_db, "msssim_db": p.msssim_db,
                                         "mcs": p.params["mcs"], "rate": p.params.get(args.rate_control),
                                         "frames_lost": p.frames_lost, "codewords_lost": p.params["codewords_lost"]}
                                        for p in allp]
             elif s.endswith("-capacity"):
-                entry["points"] = [p.as_json() for p in bench.capacity_points(s, design_snr, args.channel)]
+                entry["points"] = [p.as_json() for p in sorted(bench.capacity_points(s, design_snr, args.channel),
+                                                                 key=lambda p: p.cbr)]
                 step()
             elif s == "softcast":
                 pts = []
@@ -192,7 +195,7 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
         for fig, ch in (("snr", "awgn"), ("rayleigh", "rayleigh")):
             if fig not in figures:
                 continue
-            curve, how = [], ""
+            curve, how, done = [], "", bar.n
             if s.endswith("-ldpc"):
                 d = bench.design(s, fixed, design_snr, ch)
                 if d is None:
@@ -200,13 +203,14 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                                    f"({ch}); no {fig} curve")
                 else:
                     how = f"designed at {design_snr:g} dB: {args.rate_control.upper()} {d[0]}, {d[1].label}"
-                    curve = [bench.separation_point(s, d[0], d[1], x, ch) for x in snr_sweep]
+                    curve = [bench.separation_point(s, d[0], d[1], x, ch) for x in _each(snr_sweep, step)]
             elif s.endswith("-capacity"):
                 how = "rate re-picked at each SNR (ideal)"
-                curve = [p for p in (bench.capacity_at(s, fixed, x, ch) for x in snr_sweep) if p is not None]
+                curve = [p for p in (bench.capacity_at(s, fixed, x, ch) for x in _each(snr_sweep, step))
+                         if p is not None]
             elif s == "softcast":
                 try:
-                    curve = [bench.softcast_point(fixed, x, ch) for x in snr_sweep]
+                    curve = [bench.softcast_point(fixed, x, ch) for x in _each(snr_sweep, step)]
                 except DvstError as e:
                     notices.append(f"SoftCast at CBR {fixed:g}: {e}")
             else:
@@ -216,8 +220,8 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 else:
                     e, eta = pick
                     how = f"{e.name} (trained {e.channel} {e.snr_db[0]:g}…{e.snr_db[-1]:g} dB), η={eta:.3g}"
-                    curve = [bench.dvst_point(s, e.name, eta, x, ch) for x in snr_sweep]
-            step(len(snr_sweep))
+                    curve = [bench.dvst_point(s, e.name, eta, x, ch) for x in _each(snr_sweep, step)]
+            bar.update(max(0, done + len(snr_sweep) - bar.n))  # curves that could not be made
             entry[fig] = {"how": how, "points": [p.as_json() for p in curve]}
             if fig == "snr" and "gop" in figures:
                 at = [p for p in curve if p.snr_db == design_snr]
@@ -238,6 +242,13 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
         if anchor is None:
             notices.append("BD-rate needs h264-ldpc among --schemes; not computed")
     return res
+
+
+def _each(values, step):
+    """Iterate ``values``, advancing the progress bar after each one."""
+    for v in values:
+        yield v
+        step()
 
 
 def _dvst_pick(entries, target, channel, eta_for_cbr):
