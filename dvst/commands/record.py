@@ -15,7 +15,7 @@ def register(sub) -> None:
                     "transmits INPUT and what it receives (TX cabled to RX) is recorded instead.")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
     p.add_argument("--out", required=True, metavar="CAPTURE.sigmf-meta", help="the recording to write")
-    add_link_flags(p, "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "lo_hz",
+    add_link_flags(p, "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "device", "lo_hz",
                    "sample_rate", "tx_gain_db", "rx_gain_db", "calibration")
     add_json_flag(p)
     add_config_flag(p)

@@ -446,15 +446,45 @@ class ReplayDevice:
         self.dev.close()
 
 
-def open_pluto(uri: str | None, profile):
-    """A configured PlutoDevice at ``uri`` (a missing library or board is a one-line DvstError)."""
+def open_pluto(cfg: LinkConfig, uri: str | None, profile):
+    """A configured PlutoDevice at ``uri`` (a missing library or board is a one-line DvstError).
+
+    ``cfg.device == "fake-pluto"``: the same PlutoDevice driving a simulated ``adi.Pluto``
+    whose TX is cabled to its RX through ``cfg.channel`` (tests, demos without a board).
+    """
     from radio.devices import open_device
 
     if not uri:
         raise DvstError("--uri is needed for a PlutoSDR (e.g. ip:192.168.2.1 or usb:1.5.5)")
-    dev = open_device("pluto", uri=uri)
-    dev.configure(profile)
-    return dev
+    options = {}
+    if cfg.device == "fake-pluto":
+        options = {"channel": channel_config(cfg, profile), "seed": cfg.seed}
+    return open_device(cfg.device, uri=uri, profile=profile, **options)
+
+
+class ChunkedTx:
+    """Streams a frame's samples to a Pluto in buffers of one fixed length.
+
+    pyadi-iio keeps a streaming TX buffer at the length of its first push; a frame of another
+    length would need the buffer destroyed and re-created (a gap on air each time). The last
+    chunk of a frame is padded with zeros, so each frame leaves at once.
+    """
+
+    def __init__(self, dev, chunk: int = 16384):
+        self.dev, self.chunk = dev, int(chunk)
+
+    def tx(self, samples: np.ndarray) -> None:
+        n = -(-len(samples) // self.chunk) * self.chunk
+        padded = np.zeros(n, np.complex64)
+        padded[:len(samples)] = samples
+        for i in range(0, n, self.chunk):
+            self.dev.tx(padded[i:i + self.chunk])
+
+    def rx(self) -> np.ndarray:
+        return self.dev.rx()
+
+    def close(self) -> None:
+        self.dev.close()
 
 
 def apply_calibration(cfg: LinkConfig, profile):
@@ -473,14 +503,14 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
     profile = apply_calibration(cfg, load_radio_profile(cfg))
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
-    dev = open_pluto(cfg.tx_uri or cfg.uri, profile)
+    dev = open_pluto(cfg, cfg.tx_uri or cfg.uri, profile)
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())}) \
         if cable else None
-    return LinkSession(source=source, tx=tx, tx_device=dev, rx=rx, rx_device=dev if cable else None,
+    return LinkSession(source=source, tx=tx, tx_device=ChunkedTx(dev), rx=rx, rx_device=dev if cable else None,
                        sinks=sinks, pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
-                       device_name=f"pluto {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
+                       device_name=f"{cfg.device} {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
                        frame_size=(source.width, source.height), msssim=cfg.msssim,
                        recorder_factory=_recorder(profile, "rx" if cable else "tx"), closers=[dev.close])
 
@@ -492,8 +522,8 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     closers = []
     if device is None:
-        device = open_pluto(cfg.uri, profile)
-        device_name = f"pluto {cfg.uri}"
+        device = open_pluto(cfg, cfg.uri, profile)
+        device_name = f"{cfg.device} {cfg.uri}"
         closers.append(device.close)
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
     return LinkSession(rx=rx, rx_device=device, sinks=sinks, queue_size=cfg.queue_size,

@@ -33,6 +33,7 @@ class LinkConfig:
     max_burst_symbols: int = 16384    # analog symbols per burst; larger frames are fragmented
     loopback_buffer: int | None = 16384  # loopback receive buffer, samples (None: the profile's)
     msssim: bool = True               # compute MS-SSIM per frame (costs CPU time)
+    device: str = "pluto"             # "pluto", or "fake-pluto": PlutoDevice on a simulated adi.Pluto
     uri: str | None = None            # Pluto URI (rx, or both sides on one board)
     tx_uri: str | None = None         # Pluto URI of the transmitter (tx; None: uri)
     lo_hz: float | None = None        # carrier (None: the radio profile's)
@@ -50,6 +51,8 @@ class LinkConfig:
             raise DvstError(f"--cbr must be between 0 and 1, got {self.cbr}")
         if not -30 <= self.snr_db <= 60:
             raise DvstError(f"--snr must be in -30 .. 60 dB, got {self.snr_db}")
+        if self.device not in ("pluto", "fake-pluto"):
+            raise DvstError(f"device must be pluto or fake-pluto, got {self.device!r}")
         if self.queue_size < 1 or self.max_burst_symbols < 64:
             raise DvstError("queue_size must be >= 1 and max_burst_symbols >= 64")
 
@@ -70,6 +73,8 @@ def add_link_flags(p: argparse.ArgumentParser, *names: str) -> None:
         "size": ("--size", dict(metavar="WxH", help="frame size of raw .yuv input")),
         "seed": ("--seed", dict(type=int, help="simulator seed (default 0)")),
         "uri": ("--uri", dict(help="Pluto URI, e.g. ip:192.168.2.1 or usb:1.5.5")),
+        "device": ("--device", dict(choices=["pluto", "fake-pluto"],
+                                    help="pluto (default), or fake-pluto: a simulated board cabled to itself")),
         "tx_uri": ("--tx-uri", dict(help="URI of a second Pluto used as transmitter")),
         "lo_hz": ("--lo", dict(type=float, dest="lo_hz", metavar="HZ", help="carrier frequency in Hz")),
         "sample_rate": ("--sample-rate", dict(type=float, metavar="HZ", help="sample rate in Hz")),
