@@ -44,7 +44,7 @@ class RadioProfile:
     dc_null: bool = True                # keep the DC bin empty (the Pluto's LO leakage sits there)
     pilot_spacing: int = 8              # every k-th used subcarrier is a pilot
     sync_repeats: int = 5               # periods of fft_size/2 samples in the detection preamble
-    n_training: int = 2                 # repetitions of the long training symbol
+    n_training: int = 4                 # repetitions of the long training symbol
     header_bits_per_symbol: int = 2     # 1 = BPSK, 2 = QPSK for header and side information
     header_code_rate: float = 0.25      # LDPC code rate of the header (5G NR base graph 2)
     max_side_info_bytes: int = 4096     # side-information bytes one burst may carry

@@ -84,10 +84,15 @@ class _Pending:
     tracker: PilotTracker | None = None
     header: BurstHeader | None = None
     side_len: int = 0
-    grids: list = field(default_factory=list)      # phase-corrected [S, n_used] blocks
-    residuals: list = field(default_factory=list)  # pilot residuals [S, n_pilots]
-    phases: list = field(default_factory=list)
+    t_ref: float = 0.0
+    raw: list = field(default_factory=list)       # demodulated [S, n_used] blocks, uncorrected
+    z: list = field(default_factory=list)         # pilots / (channel · known) per block
+    t: list = field(default_factory=list)         # symbol times since the training
+    shift: list = field(default_factory=list)     # whole-sample window shifts used
     n_done: int = 0
+    grid: np.ndarray | None = None                # phase-corrected [n, n_used]
+    residual: np.ndarray | None = None            # pilot residuals [n, n_pilots]
+    phase: np.ndarray | None = None
 
 
 class Receiver:
@@ -139,6 +144,7 @@ class Receiver:
                 return None
             self._train(b)
             self._symbols(b, self.codec.n_base_symbols)
+            self._correct(b)
             pts, var = self._equalised_data(b, 0, self.codec.n_base_symbols)
             header, side_len, reason = self.codec.decode_base(pts, var)
             if header is not None and header.payload_len > p.max_payload_symbols:
@@ -155,6 +161,7 @@ class Receiver:
         if self.stream.end < s + self.pre.length + (n_head + n_pay) * p.symbol_len + slack:
             return None
         self._symbols(b, n_head + n_pay)
+        self._correct(b)
         noise = self._noise(b)
         nb = self.codec.n_base_symbols
         head_pts, _ = self._equalised_data(b, 0, nb, noise)
@@ -191,47 +198,55 @@ class Receiver:
         offs = s + first + p.fft_size * np.arange(p.n_training)
         y = self._demod(self._windows(s, offs, b.det.cfo_hz))
         b.est = training_estimate(y, self.pre.training_freq, self.smoother)
-        b.tracker = PilotTracker(self.ofdm.pilot_freqs, p.fft_size, p.pilot_spacing)
-        self._t_ref = first + (p.n_training - 1) * p.fft_size / 2
+        b.tracker = PilotTracker(self.ofdm.pilot_freqs, p.fft_size)
+        b.t_ref = first + (p.n_training - 1) * p.fft_size / 2
 
     def _symbols(self, b: _Pending, upto: int) -> None:
-        """Demodulate header/payload OFDM symbols b.n_done .. upto-1, tracking pilots."""
+        """Demodulate header/payload OFDM symbols b.n_done .. upto-1 and feed their pilots to
+        the tracker; blocks of _BLOCK symbols follow the clock drift fitted so far."""
         p, s = self.profile, b.det.start
-        h = b.est.channel
-        hp = h[self.ofdm.pilot_idx]
-        kf = p.used_freqs.astype(np.float64)
+        hp = b.est.channel[self.ofdm.pilot_idx]
         while b.n_done < upto:
             m = np.arange(b.n_done, min(upto, b.n_done + _BLOCK))
             nominal = self.pre.length + m * p.symbol_len + p.cp_len - self.backoff
-            t = nominal - self._t_ref
+            t = (nominal - b.t_ref).astype(np.float64)
             shift = b.tracker.predicted_shift(t)
             y = self._demod(self._windows(s, s + nominal + shift, b.det.cfo_hz))
-            known = self.ofdm.pilot_values(m.size, first=int(m[0]))
-            z = y[:, self.ofdm.pilot_idx] / (hp[None, :] * known)
-            slope, phase = b.tracker.update(z, t, shift)
-            yc = np.ascontiguousarray(y)
-            derotate_grid(yc, phase, slope, kf)
-            b.residuals.append(yc[:, self.ofdm.pilot_idx] - hp[None, :] * known)
-            b.grids.append(yc)
-            b.phases.append(phase)
+            z = y[:, self.ofdm.pilot_idx] / (hp[None, :] * self.ofdm.pilot_values(m.size, first=int(m[0])))
+            b.tracker.observe(z, t, shift)
+            b.raw.append(y)
+            b.z.append(z)
+            b.t.append(t)
+            b.shift.append(shift)
             b.n_done = int(m[-1]) + 1
 
-    def _noise(self, b: _Pending) -> float:
-        if len(b.residuals) > 1:
-            b.residuals = [np.concatenate(b.residuals)]
-        res = b.residuals[0] if b.residuals else np.zeros((0, 0), np.complex64)
-        return pooled_noise([(b.est.noise_var, b.est.dof), pilot_noise(res, b.est.est_factor)])
+    def _correct(self, b: _Pending) -> None:
+        """Remove the fitted slope and each symbol's phase from every symbol so far."""
+        for name in ("raw", "z", "t", "shift"):
+            parts = getattr(b, name)
+            if len(parts) > 1:
+                setattr(b, name, [np.concatenate(parts)])
+        p = self.profile
+        if not b.raw:
+            b.grid = np.zeros((0, p.n_used), np.complex64)
+            b.residual = np.zeros((0, p.n_pilots), np.complex64)
+            b.phase = np.zeros(0)
+            return
+        slope, phase = b.tracker.correction(b.z[0], b.t[0], b.shift[0])
+        grid = np.array(b.raw[0], np.complex64, order="C")
+        derotate_grid(grid, phase, slope, p.used_freqs.astype(np.float64))
+        known = self.ofdm.pilot_values(grid.shape[0], first=0)
+        b.residual = grid[:, self.ofdm.pilot_idx] - b.est.channel[self.ofdm.pilot_idx][None, :] * known
+        b.grid, b.phase = grid, phase
 
-    def _grid(self, b: _Pending) -> np.ndarray:
-        """All demodulated, phase-corrected symbols so far: complex64 [n_done, n_used]."""
-        if len(b.grids) != 1:
-            b.grids = [np.concatenate(b.grids) if b.grids else np.zeros((0, self.profile.n_used), np.complex64)]
-        return b.grids[0]
+    def _noise(self, b: _Pending) -> float:
+        res = b.residual if b.residual is not None else np.zeros((0, 0), np.complex64)
+        return pooled_noise([(b.est.noise_var, b.est.dof), pilot_noise(res, b.est.est_factor)])
 
     def _equalised_data(self, b: _Pending, m0: int, m1: int, noise: float | None = None,
                         method: str = "zf") -> tuple[np.ndarray, np.ndarray]:
         """Data subcarriers of symbols m0 .. m1-1 → (complex64 [S, n_data], float32 [S, n_data])."""
-        grid = self._grid(b)[m0:m1]
+        grid = b.grid[m0:m1]
         d = self.ofdm.data_idx
         if noise is None:
             noise = self._noise(b)
@@ -241,7 +256,7 @@ class Receiver:
                 noise: float | None = None) -> ReceivedBurst:
         est = b.est
         noise = self._noise(b) if noise is None else noise
-        grid = self._grid(b)
+        grid = b.grid
         pil, _ = equalize(grid[:, self.ofdm.pilot_idx], est.channel[self.ofdm.pilot_idx], noise)
         return ReceivedBurst(
             header=header, reason=reason,
@@ -249,6 +264,6 @@ class Receiver:
             noise_var=np.zeros(0, np.float32) if noise_var is None else noise_var.astype(np.float32),
             snr_db=snr_db(est.signal_power, noise), cfo_hz=b.det.cfo_hz, sfo_ppm=b.tracker.sfo_ppm,
             timing=b.det.start, channel_mag=np.abs(est.channel).astype(np.float32),
-            phase=np.concatenate(b.phases).astype(np.float32) if b.phases else np.zeros(0, np.float32),
+            phase=b.phase.astype(np.float32),
             pilots=pil.reshape(-1), header_points=np.asarray(header_pts, np.complex64).reshape(-1),
             metric=b.det.metric, corr=b.det.corr)
