@@ -62,10 +62,10 @@ def cache_axes(plot: pg.PlotItem) -> None:
         plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
-def _legend(plot: pg.PlotItem) -> pg.LegendItem:
-    legend = plot.addLegend(offset=(-4, 4), labelTextSize=f"{theme.FONT_PT - 1}pt")
-    legend.setBrush(pg.mkBrush(theme.PANEL + "c0"))
-    return legend
+def _keyed(title: str, *keys: tuple[str, str]) -> str:
+    """A plot title that is its own legend: ``title: key1 · key2`` with each key in its trace colour."""
+    names = " · ".join(f"<span style='color:{colour}'>{name}</span>" for name, colour in keys)
+    return f"{title}: {names}" if title else names
 
 
 def _fmt(value: float | None, unit: str, digits: int = 1, sign: bool = False) -> str:
@@ -149,14 +149,14 @@ class HistoryPanel(pg.GraphicsLayoutWidget):
     def __init__(self, length: int = 300, parent=None):
         super().__init__(parent=parent)
         self.history = History(self.TRACES, length)
-        snr = _plot(self, "Channel SNR (in-band)", "frame", "dB", 0, 0)
-        quality = _plot(self, "Quality", "frame", "dB", 0, 1)
-        cbr = _plot(self, "Channel bandwidth ratio", "frame", "symbols / source value", 0, 2)
-        lost = _plot(self, "Frames concealed", "frame", "count", 0, 3)
+        snr = _plot(self, _keyed("In-band SNR", ("measured", theme.MEASURED), ("set", theme.SET)),
+                    "frame", "dB", 0, 0)
+        quality = _plot(self, _keyed("", ("PSNR", theme.PSNR), ("MS-SSIM", theme.MSSSIM)), "frame", "dB", 0, 1)
+        cbr = _plot(self, _keyed("CBR", ("payload", theme.PAYLOAD_CBR), ("air", theme.AIR_CBR)),
+                    "frame", "symbols / source value", 0, 2)
+        lost = _plot(self, _keyed("", ("Frames concealed", theme.CONCEALED)), "frame", "count", 0, 3)
         for p in (quality, cbr, lost):
             p.setXLink(snr)
-        for p in (snr, quality, cbr):
-            _legend(p)
         dash = QtCore.Qt.PenStyle.DashLine
         self.plots = {"snr": snr, "quality": quality, "cbr": cbr, "concealed": lost}
         self.curves = {
@@ -178,7 +178,7 @@ class HistoryPanel(pg.GraphicsLayoutWidget):
         for name, curve in self.curves.items():
             curve.setData(x, self.history.trace(name))
         # A flat trace would otherwise be auto-zoomed onto its rounding noise.
-        _span_at_least(self.plots["concealed"], self.history.trace("frames_concealed"), 2.0, lo=0.0)
+        _span_at_least(self.plots["concealed"], self.history.trace("frames_concealed"), 2.0, lo=-0.1)
         snr = np.concatenate([self.history.trace("snr_measured_db"), self.history.trace("snr_set_db")])
         _span_at_least(self.plots["snr"], snr, 4.0)
 
@@ -194,16 +194,16 @@ class ConstellationPanel(pg.GraphicsLayoutWidget):
     ``scatters[name]`` is the pg.ScatterPlotItem for "payload", "pilots", "header".
     """
 
-    SETS = (("payload", "analog payload", theme.PAYLOAD, 3),
+    SETS = (("payload", "payload", theme.PAYLOAD, 3),
             ("pilots", "pilots", theme.PILOTS, 5),
             ("header", "header", theme.HEADER, 5))
 
     def __init__(self, limit: float = 2.0, parent=None):
         super().__init__(parent=parent)
-        self.plot = _plot(self, "Constellation (equalised)", "I", "Q")
+        self.plot = _plot(self, _keyed("Equalised", *((label, colour) for _, label, colour, _ in self.SETS)),
+                          "I", "Q")
         self.plot.setAspectLocked(True)
         self.plot.setRange(xRange=(-limit, limit), yRange=(-limit, limit), padding=0.02)
-        _legend(self.plot)
         self.scatters = {}
         for name, label, colour, size in self.SETS:
             item = pg.ScatterPlotItem(size=size, pen=None, brush=pg.mkBrush(colour + "b0"), name=label)
@@ -313,6 +313,7 @@ class StatusPanel(QtWidgets.QGroupBox):
         for key, label in self.ROWS:
             value = QtWidgets.QLabel("—")
             value.setObjectName("value")
+            value.setWordWrap(True)  # device and model names can be long
             value.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             form.addRow(label, value)
             self.values[key] = value
