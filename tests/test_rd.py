@@ -1,27 +1,15 @@
 """The RD harness: envelope, BD-rate, and ``dvst bench rd`` end to end on a tiny clip."""
 
-import argparse
 import json
-import sys
 
 import pytest
 
 from baselines import sweep
 from dvst.bench import rd
-from dvst.errors import DvstError
 
 
 def main(argv):
-    """``dvst bench rd ARGS`` with the CLI's error handling (DvstError → one line, status 2), built
-    from this module alone so other benchmarks under construction cannot break these tests."""
-    parser = argparse.ArgumentParser(prog="dvst bench")
-    rd.register(parser.add_subparsers())
-    args = parser.parse_args(argv[1:])
-    try:
-        return int(args.func(args) or 0)
-    except DvstError as e:
-        print(f"dvst: error: {e}", file=sys.stderr)
-        return 2
+    return rd.cli(argv[2:])  # argv as typed after ``dvst``: "bench rd …"
 
 
 def _pts(cbrs, psnrs, scheme="x"):

@@ -69,6 +69,19 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+def cli(argv: list[str]) -> int:
+    """``dvst bench rd ARGV`` from Python, with the CLI's handling of DvstError (one line on
+    stderr, status 2) — independent of the other benchmark modules."""
+    parser = argparse.ArgumentParser(prog="dvst bench")
+    register(parser.add_subparsers())
+    args = parser.parse_args(["rd", *argv])
+    try:
+        return int(args.func(args) or 0)
+    except DvstError as e:
+        print(f"dvst: error: {e}", file=sys.stderr)
+        return 2
+
+
 def _tasks(schemes, figures, n_rates, n_mcs, n_sc, n_snr) -> int:
     n = 0
     for s in schemes:
