@@ -65,7 +65,8 @@ class TxChain:
         self.tag = tag
         self.stream_id = stream_id
         self.snr_db = snr_db
-        self._pending: tuple | None = None  # (encoder, tag), switched in at the next I-frame
+        self._pending: tuple | None = None  # (encoder, tag), switched in at the next frame
+        self.timing: dict[str, float] = {}  # seconds spent in each step on the last frame
 
     def switch_encoder(self, encoder, tag: int) -> None:
         """Use another encoder from the next frame on; it starts with an I-frame (it has no
@@ -79,7 +80,9 @@ class TxChain:
             self._pending = None
             if hasattr(self.encoder, "index"):
                 self.encoder.index = index  # frame numbers continue across the switch
+        t0 = time.perf_counter()
         enc = self.encoder.encode(frame, self.snr_db)
+        t1 = time.perf_counter()
         if enc.index != index:
             raise DvstError(f"encoder numbered frame {index} as {enc.index}")
         bursts, n_head = [], 0
@@ -87,6 +90,7 @@ class TxChain:
             samples, h = self.modem.modulate(frag, self.stream_id)
             bursts.append(samples)
             n_head += h
+        self.timing = {"encode": t1 - t0, "frame+modulate": time.perf_counter() - t1}
         return enc, bursts, n_head
 
 
@@ -381,9 +385,10 @@ class LinkSession:
         try:
             while (item := self._get(self._q_frames)) is not _END:
                 index, frame, t_cap = item
-                t0 = time.perf_counter()
                 enc, bursts, n_head = self.tx.send(index, frame)
-                self._timed("encode+modulate", t0)
+                with self._stage_lock:
+                    for k, v in self.tx.timing.items():
+                        self.stage_seconds[k] = self.stage_seconds.get(k, 0.0) + v
                 samples = np.concatenate(bursts) if len(bursts) > 1 else bursts[0]
                 self.tx_log[index] = TxRecord(index, enc.kind, enc.symbols.size + n_head, samples.size,
                                               len(bursts), t_cap)
@@ -437,10 +442,11 @@ class LinkSession:
 
     def _decode_loop(self) -> None:
         while (a := self._get(self._q_assembled)) is not _END:
-            t0 = time.perf_counter()
+            t0, dec0 = time.perf_counter(), self.stage_seconds.get("decode", 0.0)
             for d in self.rx.policy.on_frame(a.stream_id, a.index, a.kind, a.complete):
                 self._handle(d, a if d.index == a.index else None)
-            self._timed("decode+sinks", t0)
+            # everything but the decoder itself: reassembly decisions, metrics, sinks
+            self._timed("metrics+sinks", t0 + self.stage_seconds.get("decode", 0.0) - dec0)
         if self.tx is not None and not self._stop.is_set():
             for d in self.rx.policy.finish(self.frames_sent):
                 self._handle(d, None)
@@ -448,7 +454,9 @@ class LinkSession:
     def _handle(self, d: Decision, a: AssembledFrame | None) -> None:
         img, reason = None, d.reason
         if d.action == DECODE:
+            t0 = time.perf_counter()
             img, reason = self.rx.decode(a)
+            self._timed("decode", t0)
             if img is None:
                 d = self.rx.policy.failed(d.index, d.kind, reason)
             else:
