@@ -1,4 +1,7 @@
 """5G NR LDPC: code construction and encoder, checked against the standard's rules and against Sionna."""
+import pathlib
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -100,6 +103,13 @@ def _sionna_encoder(k, n, **kw):
     with warnings.catch_warnings():  # Sionna warns above rate 948/1024, which 38.212 allows up to 0.95
         warnings.simplefilter("ignore", UserWarning)
         return ldpc.LDPC5GEncoder(k, n, **kw)
+
+
+def test_committed_tables_are_what_the_generator_writes_from_sionna():
+    pytest.importorskip("sionna")
+    script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "make_ldpc_tables.py"
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_lifted_parity_check_matrices_equal_sionna_for_every_set_index():
