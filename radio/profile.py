@@ -46,7 +46,7 @@ class RadioProfile:
     sync_repeats: int = 5               # periods of fft_size/2 samples in the detection preamble
     n_training: int = 4                 # repetitions of the long training symbol
     header_bits_per_symbol: int = 2     # 1 = BPSK, 2 = QPSK for header and side information
-    header_code_rate: float = 0.25      # LDPC code rate of the header (5G NR base graph 2)
+    header_code_rate: float = 0.2       # LDPC code rate of the header (5G NR base graph 2)
     max_side_info_bytes: int = 4096     # side-information bytes one burst may carry
     max_payload_symbols: int = 1 << 20  # complex analog symbols one burst may carry
     interleave: bool = True             # spread analog symbols over subcarriers and OFDM symbols

@@ -234,7 +234,7 @@ class Receiver:
             return
         slope, phase = b.tracker.correction(b.z[0], b.t[0], b.shift[0])
         grid = np.array(b.raw[0], np.complex64, order="C")
-        derotate_grid(grid, phase, slope, p.used_freqs.astype(np.float64))
+        derotate_grid(grid, phase, slope, p.used_freqs)
         known = self.ofdm.pilot_values(grid.shape[0], first=0)
         b.residual = grid[:, self.ofdm.pilot_idx] - b.est.channel[self.ofdm.pilot_idx][None, :] * known
         b.grid, b.phase = grid, phase

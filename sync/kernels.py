@@ -65,8 +65,64 @@ def gather_windows(x, starts, n, cfo_rad, ref):
 
 @njit(cache=True)
 def derotate_grid(y, phase, slope, k):
-    """y complex64 [S, K] *= exp(-j(phase[s] + slope[s]·k[i])), in place; k float64 [K]."""
+    """y complex64 [S, K] *= exp(-j(phase[s] + slope[s]·k[i])), in place; k int64 [K] ascending.
+
+    The rotation advances by one complex multiply per subcarrier step (no sin/cos per element)."""
     for s in range(y.shape[0]):
+        a = -(phase[s] + slope[s] * k[0])
+        rot = complex(np.cos(a), np.sin(a))
+        step = complex(np.cos(-slope[s]), np.sin(-slope[s]))
+        prev = k[0]
         for i in range(y.shape[1]):
-            a = -(phase[s] + slope[s] * k[i])
-            y[s, i] = y[s, i] * complex(np.cos(a), np.sin(a))
+            for _ in range(k[i] - prev):
+                rot *= step
+            prev = k[i]
+            y[s, i] = y[s, i] * rot
+
+
+@njit(cache=True)
+def pilot_slopes(z, k, pred, grid, steer):
+    """Per-symbol phase slope (rad/subcarrier) of pilot observations.
+
+    z complex128 [S, P] pilots over (channel · known value); k float64 [P] their subcarrier
+    indices; pred float64 [S] the slope predicted so far; grid float64 [G] trial corrections;
+    steer complex128 [G, P] = exp(-j·grid[g]·k[i]).
+    For each symbol: remove pred, pick the trial that adds the pilots most coherently, then
+    refine by the |z|²-weighted least-squares slope of the remaining phases.
+    """
+    s_count, p = z.shape
+    out = np.empty(s_count)
+    r = np.empty(p, np.complex128)
+    for s in range(s_count):
+        for i in range(p):
+            r[i] = z[s, i] * np.exp(-1j * pred[s] * k[i])
+        best = -1.0
+        g_best = 0.0
+        for g in range(grid.shape[0]):
+            acc = 0j
+            for i in range(p):
+                acc += r[i] * steer[g, i]
+            pw = acc.real * acc.real + acc.imag * acc.imag
+            if pw > best:
+                best = pw
+                g_best = grid[g]
+        c = 0j
+        sw = 0.0
+        swk = 0.0
+        for i in range(p):
+            r[i] = r[i] * np.exp(-1j * g_best * k[i])
+            c += r[i]
+            w = r[i].real * r[i].real + r[i].imag * r[i].imag
+            sw += w
+            swk += w * k[i]
+        kbar = swk / sw if sw > 0 else 0.0
+        num = 0.0
+        den = 0.0
+        for i in range(p):
+            w = r[i].real * r[i].real + r[i].imag * r[i].imag
+            phi = np.angle(r[i] * np.conj(c))
+            kc = k[i] - kbar
+            num += w * kc * phi
+            den += w * kc * kc
+        out[s] = pred[s] + g_best + (num / den if den > 0 else 0.0)
+    return out

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sync.kernels import pilot_slopes
+
 MAX_DRIFT = 200e-6     # |β| beyond 200 ppm is not a Pluto
 PRIOR_DRIFT = 50e-6    # prior spread of β: two crystals within ±25 ppm each
 PRIOR_OFFSET = 0.1     # prior spread of α, samples: the channel estimate already holds the timing
+MIN_SYMBOLS = 16       # fit α, β only from this many symbols on (50 ppm over 16 symbols ≈ 0.1 sample)
 
 
 class PilotTracker:
@@ -30,7 +33,7 @@ class PilotTracker:
         self.k = np.asarray(pilot_freqs, np.float64)
         self.n = fft_size
         self._grid_slopes = -(2 * np.pi / fft_size) * np.arange(-2.0, 2.0 + 1e-9, 0.125)
-        self._steer = np.exp(-1j * np.outer(self.k, self._grid_slopes))        # [n_pilots, G]
+        self._steer = np.exp(-1j * np.outer(self._grid_slopes, self.k))        # [G, n_pilots]
         self._t: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
         self.alpha = 0.0
@@ -47,37 +50,33 @@ class PilotTracker:
 
         Each symbol's slope is the weighted least-squares slope of its pilot phases after
         removing the slope predicted so far (so the phases stay far from ±π)."""
-        z = np.asarray(z, np.complex128)
+        z = np.ascontiguousarray(z, np.complex128)
         t = np.asarray(t, np.float64)
         pred = -(2 * np.pi / self.n) * (self.alpha + self.beta * t - shift)
-        r = z * np.exp(-1j * pred[:, None] * self.k[None, :])
-        # coarse: the slope (on a grid of ±2 samples) that adds the pilots most coherently
-        power = np.abs(np.einsum("sp,pg->sg", r, self._steer)) ** 2      # [S, G] (no BLAS threads)
-        coarse = self._grid_slopes[np.argmax(power, axis=1)]
-        r = r * np.exp(-1j * coarse[:, None] * self.k[None, :])
-        pred = pred + coarse
-        c = np.sum(r, axis=1)
-        phi = np.angle(r * np.conj(c)[:, None])
-        w = np.abs(r) ** 2
-        kc = self.k[None, :] - np.sum(w * self.k[None, :], axis=1, keepdims=True) / (w.sum(axis=1, keepdims=True) + 1e-30)
-        ds = np.sum(w * kc * phi, axis=1) / (np.sum(w * kc * kc, axis=1) + 1e-30)
+        slope = pilot_slopes(z, self.k, pred, self._grid_slopes, self._steer)
         self._t.append(t)
-        self._y.append(shift - (pred + ds) * self.n / (2 * np.pi))        # observed α + β·t
+        self._y.append(shift - slope * self.n / (2 * np.pi))               # observed α + β·t
         self._fit()
 
     def _fit(self) -> None:
         """Ridge regression of y = α + β·t: priors α ~ N(0, PRIOR_OFFSET²), β ~ N(0, PRIOR_DRIFT²)."""
-        t = np.concatenate(self._t)
-        y = np.concatenate(self._y)
+        if len(self._t) > 1:
+            self._t = [np.concatenate(self._t)]
+            self._y = [np.concatenate(self._y)]
+        t, y = self._t[0], self._y[0]
+        if t.size < MIN_SYMBOLS:   # too few symbols to tell a drift from noise: the drift is negligible there too
+            self.alpha = self.beta = 0.0
+            return
         noise = 0.05   # var(y) in samples² until enough symbols speak for themselves
         if t.size >= 8:
             noise = max(float(np.median(np.abs(np.diff(y))) ** 2) / 0.91, 1e-4)   # robust: MAD of diffs
-        a = np.array([[t.size + noise / PRIOR_OFFSET ** 2, t.sum()],
-                      [t.sum(), float(np.sum(t * t)) + noise / PRIOR_DRIFT ** 2]])
-        rhs = np.array([y.sum(), float(np.sum(t * y))])
-        alpha, beta = np.linalg.solve(a, rhs)
-        self.beta = float(np.clip(beta, -MAX_DRIFT, MAX_DRIFT))
-        self.alpha = float(np.clip(alpha, -2.0, 2.0))
+        a11 = t.size + noise / PRIOR_OFFSET ** 2
+        a12 = float(t.sum())
+        a22 = float(np.dot(t, t)) + noise / PRIOR_DRIFT ** 2
+        r1, r2 = float(y.sum()), float(np.dot(t, y))
+        det = a11 * a22 - a12 * a12
+        self.alpha = float(np.clip((a22 * r1 - a12 * r2) / det, -2.0, 2.0))
+        self.beta = float(np.clip((a11 * r2 - a12 * r1) / det, -MAX_DRIFT, MAX_DRIFT))
 
     def correction(self, z: np.ndarray, t: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """With the current fit: (slope rad/subcarrier [S], phase rad [S]) to remove from the

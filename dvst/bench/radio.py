@@ -78,3 +78,152 @@ def output_snr_db(run: LinkRun) -> list[float]:
             if b.symbols.size == x.size:
                 out.append(float(-10 * np.log10(np.mean(np.abs(b.symbols - x) ** 2))))
     return out
+
+
+# ---- the benchmark --------------------------------------------------------------------
+def _machine() -> dict:
+    import os
+    import platform
+
+    model = platform.processor() or platform.machine()
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "load_avg_1min": os.getloadavg()[0]}
+
+
+def measure_rx_throughput(profile, n_bursts: int, payload_len: int = 20000, seed: int = 1) -> dict:
+    """Receive-chain speed on a burst stream (10 dB AWGN, 1 ms gaps) and on noise alone,
+    fed in ``rx_buffer_size`` buffers; samples per CPU second of the calling thread."""
+    from radio.receiver import Receiver
+
+    chunk = profile.rx_buffer_size
+    warm = Receiver(profile)
+    run_link(profile, n_bursts=1, payload_len=500, seed=seed, snr_db=10.0, receiver=warm)  # compile / cache
+    run = run_link(profile, n_bursts=n_bursts, payload_len=payload_len, seed=seed, snr_db=10.0,
+                   chunk=chunk, gap=(2000, 2001))
+    ok = sum(b.header is not None for b in run.bursts)
+    rng = np.random.default_rng(seed)
+    n = 8 * chunk
+    noise = ((rng.standard_normal(n) + 1j * rng.standard_normal(n)) * 0.01).astype(np.complex64)
+    rx = Receiver(profile)
+    t0 = time.process_time()
+    for _ in range(4):
+        for i in range(0, n, chunk):
+            rx.process(noise[i:i + chunk])
+    noise_s = time.process_time() - t0
+    return {"rx_throughput_msps": run.n_samples / run.rx_cpu_s / 1e6, "rx_bursts_decoded": ok,
+            "rx_bursts_sent": n_bursts, "rx_noise_throughput_msps": 4 * n / noise_s / 1e6}
+
+
+def measure_tx_throughput(profile, payload_len: int = 20000, repeats: int = 20) -> float:
+    from radio.header import BurstHeader
+    from radio.transmitter import Transmitter
+
+    tx = Transmitter(profile)
+    x = random_payload(np.random.default_rng(2), payload_len)
+    h = BurstHeader(side_info=bytes(64))
+    tx.modulate(h, x)
+    t0 = time.process_time()
+    total = sum(tx.modulate(h, x).size for _ in range(repeats))
+    return total / (time.process_time() - t0) / 1e6
+
+
+def measure_impl_loss(profile, snr_db: float = 10.0, n_runs: int = 8, payload_len: int = 10000) -> float:
+    """Channel SNR minus the analog payload's output SNR (pooled MSE), AWGN, dB."""
+    mse = []
+    for seed in range(n_runs):
+        run = run_link(profile, n_bursts=3, payload_len=payload_len, seed=100 + seed, snr_db=snr_db)
+        mse += [10 ** (-s / 10) for s in output_snr_db(run)]
+    return float(snr_db + 10 * np.log10(np.mean(mse))) if mse else float("nan")
+
+
+def measure_header_success(profile, snr_db: float = 0.0, n_bursts: int = 1000) -> float:
+    """Fraction of sent bursts whose header decodes (detection included), AWGN."""
+    ok = 0
+    per = 50
+    for seed in range(0, n_bursts, per):
+        k = min(per, n_bursts - seed)
+        run = run_link(profile, n_bursts=k, payload_len=84, seed=1000 + seed, snr_db=snr_db, gap=(200, 1500))
+        ok += len({b.header.frame_index for b in run.bursts if b.header is not None})
+    return ok / n_bursts
+
+
+def measure_false_bursts(profile, n_samples: int, chunk: int = 1 << 20, seed: int = 3) -> int:
+    """Bursts reported (header or not) on complex Gaussian noise, fed chunk by chunk."""
+    from dvst.commands._common import progress
+    from radio.receiver import Receiver
+
+    rx = Receiver(profile)
+    rng = np.random.default_rng(seed)
+    found = 0
+    with progress(total=n_samples, desc="noise samples", unit="S", unit_scale=True) as bar:
+        done = 0
+        while done < n_samples:
+            n = min(chunk, n_samples - done)
+            x = np.empty(n, np.complex64)
+            x.real = rng.standard_normal(n, np.float32)
+            x.imag = rng.standard_normal(n, np.float32)
+            found += len(rx.process(x * np.float32(0.02)))
+            done += n
+            bar.update(n)
+    return found
+
+
+def measure_cfo_and_snr(profile, n_runs: int) -> dict:
+    """CFO RMSE (uniform ±120 kHz, 10 dB) and in-band SNR-estimate RMSE (uniform 0 .. 25 dB)."""
+    rng = np.random.default_rng(7)
+    cfo_err, snr_err = [], []
+    for i in range(n_runs):
+        cfo = float(rng.uniform(-120e3, 120e3))
+        run = run_link(profile, n_bursts=2, payload_len=2000, seed=200 + i, snr_db=10.0, cfo_hz=cfo, sfo_ppm=0.0)
+        cfo_err += [b.cfo_hz - cfo for b in run.bursts if b.header is not None]
+        snr = float(rng.uniform(0.0, 25.0))
+        run = run_link(profile, n_bursts=2, payload_len=2000, seed=300 + i, snr_db=snr)
+        snr_err += [b.snr_db - snr for b in run.bursts if b.header is not None]
+    rms = lambda e: float(np.sqrt(np.mean(np.square(e)))) if e else float("nan")  # noqa: E731
+    return {"cfo_rmse_hz": rms(cfo_err), "snr_est_rmse_db": rms(snr_err),
+            "snr_est_bias_db": float(np.mean(snr_err)) if snr_err else float("nan")}
+
+
+def run(args) -> int:
+    from dvst.commands._common import print_table, write_json
+    from radio.fec.ldpc import ldpc_decode_throughput_mbps
+    from radio.profile import load_profile
+
+    profile = load_profile(args.profile)
+    quick = args.quick
+    fig: dict = {"profile": profile.name, "quick": quick, "machine": _machine()}
+    fig.update(measure_rx_throughput(profile, n_bursts=6 if quick else 30))
+    fig["tx_throughput_msps"] = measure_tx_throughput(profile)
+    fig["impl_loss_db_at_10db"] = measure_impl_loss(profile, n_runs=3 if quick else 12)
+    n_hdr = 200 if quick else 1000
+    fig["header_success_at_0db"] = measure_header_success(profile, 0.0, n_hdr)
+    fig["header_bursts_at_0db"] = n_hdr
+    n_noise = int(args.noise_samples or (1e7 if quick else 1e8))
+    found = measure_false_bursts(profile, n_noise)
+    fig["false_bursts_per_1e8_samples"] = found * 1e8 / n_noise
+    fig["false_alarm_noise_samples"] = n_noise
+    fig.update(measure_cfo_and_snr(profile, n_runs=5 if quick else 25))
+    fig["ldpc_decode_mbps"] = float(ldpc_decode_throughput_mbps("6144_4096", seconds=1.0 if quick else 3.0))
+    rows = [(k, v) for k, v in fig.items() if not isinstance(v, dict)]
+    rows += [(f"machine.{k}", v) for k, v in fig["machine"].items()]
+    print_table(rows, title=f"dvst bench radio ({'quick' if quick else 'full'}, profile {profile.name})")
+    write_json(args.json, fig)
+    return 0
+
+
+def register(sub) -> None:
+    from dvst.commands._common import add_json_flag
+
+    p = sub.add_parser("radio", help="physical layer: speed, implementation loss, header, sync",
+                       description="OFDM PHY figures on the loopback simulator (docs/radio.md).")
+    p.add_argument("--profile", default="default", help="radio profile (name under configs/radio/ or a file)")
+    p.add_argument("--quick", action="store_true", help="fewer bursts and 1e7 noise samples (about a minute)")
+    p.add_argument("--noise-samples", type=float, default=None, help="noise samples for the false-burst count")
+    add_json_flag(p)
+    p.set_defaults(func=run)
