@@ -169,6 +169,8 @@ def test_loopback_pair_delivers_a_burst_inside_noise_filled_rx_buffers():
     assert at <= 17 and peak > 0.8       # at once, but for the SFO resampler's 16-sample look-ahead
     back = np.concatenate([tx_dev.rx() for _ in range(2)])                  # the reverse direction is quiet
     assert np.mean(np.abs(back) ** 2) < 3 * noise
+    tx_dev.air_out.set_config(cfg.replace(snr_db=30.0))                   # a new scenario mid-stream
+    assert np.mean(np.abs(rx_dev.rx()) ** 2) == pytest.approx(noise / 10 ** 1.5, rel=0.15)
     rx_dev.tx(burst)                     # 131072 samples later the SFO has slid the grid by 1.3 samples:
     at, peak = find(np.concatenate([tx_dev.rx() for _ in range(2)]), burst)   # fractional timing
     assert at <= 18 and peak > 0.7

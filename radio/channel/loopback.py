@@ -7,9 +7,10 @@ Order of the stages (transmitter to receiver)::
     -> IQ imbalance -> DC offset -> RX gain + 12-bit ADC (saturation) -> overflow drops
 
 Every random stage draws from its own child of ``numpy.random.SeedSequence(seed)``, so the
-same seed gives the same output, and feeding the same stream in different buffer sizes gives
-the same samples (bit-identical; dropped-sample positions and fading blocks are tied to the
-absolute sample index).
+same seed gives bit-identical output, and feeding the same stream in different buffer sizes
+gives the same samples to float rounding (~1e-7; dropped-sample positions, fading blocks and
+resampling instants are tied to the absolute sample index). Only the resampler's look-ahead
+(its last 16 input samples wait for the next call) makes the split visible, at the very end.
 """
 
 from __future__ import annotations

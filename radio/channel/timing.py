@@ -54,8 +54,11 @@ class Overflow:
     def apply(self, x: np.ndarray) -> np.ndarray:
         """x: complex [N] -> complex128 [M <= N], the dropped chunks removed."""
         n = len(x)
-        keep = np.ones(n, dtype=bool)
         end = self._n + n
+        if self._next >= end:                      # no drop in this call
+            self._n = end
+            return x.astype(np.complex128, copy=False)
+        keep = np.ones(n, dtype=bool)
         while self._next < end:
             start = int(self._next)
             if not self.events or self.events[-1] != start:

@@ -8,7 +8,8 @@ loopback simulator, SigMF record/replay, and a fake ``adi.Pluto`` for tests.
 * ``"fake-pluto"``: ``PlutoDevice`` driving a :class:`FakePluto` (``channel=``, ``seed=``);
 * ``"sigmf"``: ``SigMFDevice(uri)`` — uri is the recording's path (``mode=``, ``datatype=``, ...).
 
-``profile=`` (a ``RadioProfile``) configures the device after opening it.
+``profile=`` (a ``RadioProfile``) configures the device after opening it; for the simulated
+kinds a channel given by name is first fitted to it (``ChannelConfig.for_profile``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from dvst.errors import DvstError
+from radio.channel import ChannelConfig
 from radio.devices.base import Device
 from radio.devices.fake_pluto import FakePluto, fake_pluto_pair
 from radio.devices.loopback import Air, LoopbackDevice, loopback_pair
@@ -27,6 +29,10 @@ KINDS = ("pluto", "loopback", "fake-pluto", "sigmf")
 
 def open_device(kind: str, uri: str | None = None, profile=None, **options: Any) -> Device:
     """Open a device of ``kind`` (one of KINDS); unknown kinds and options are DvstErrors."""
+    if profile is not None and kind in ("loopback", "fake-pluto"):
+        channel = options.get("channel", "awgn")
+        if not isinstance(channel, ChannelConfig):
+            options["channel"] = ChannelConfig.for_profile(profile, channel)
     try:
         if kind == "pluto":
             dev: Device = PlutoDevice(uri or "ip:192.168.2.1", **options)

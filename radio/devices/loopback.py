@@ -44,6 +44,12 @@ class Air:
         self.tx_settings: dict[str, Any] | None = None   # the transmitting device's settings
         self.rx_settings: dict[str, Any] | None = None   # the receiving device's settings
 
+    def set_config(self, config: ChannelConfig) -> None:
+        """Swap the scenario while streaming (new SNR, offsets, multipath): a fresh
+        LoopbackChannel with the same seed; queued samples and pending output are kept."""
+        self.config = config
+        self.channel = LoopbackChannel(config, self.seed)
+
     # ---- transmitter side -------------------------------------------------------------------
     def push(self, samples: np.ndarray, cyclic: bool) -> None:
         """Queue a burst (complex64 [N], full-scale units) or make it the cyclic signal."""
@@ -90,9 +96,11 @@ class Air:
     def _sync_knobs(self) -> None:
         tx, rx, c = self.tx_settings, self.rx_settings, self.config
         ch = self.channel
-        if tx is not None and rx is not None and tx["sample_rate"] != rx["sample_rate"]:
-            raise DvstError(f"loopback transmitter and receiver sample rates differ "
-                            f"({tx['sample_rate']} vs {rx['sample_rate']} S/s)")
+        for side in (tx, rx):
+            if side is not None and side["sample_rate"] != int(c.sample_rate):
+                raise DvstError(f"the loopback channel simulates {c.sample_rate:g} S/s but a device is set "
+                                f"to {side['sample_rate']:g} S/s; build the channel with "
+                                "ChannelConfig.for_profile(profile, ...)")
         tx_gain = tx["tx_hardwaregain_chan0"] if tx is not None else c.tx_gain_ref_db
         ch.tx_gain_db = tx_gain - c.tx_gain_ref_db
         if rx is not None and rx["gain_control_mode_chan0"] == "manual":
