@@ -75,22 +75,19 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
     window = MainWindow(session=session, session_factory=session_factory, settings=settings)
     window.resize(*size)
     window.show()
-    received = 0
     t0 = time.monotonic()
     try:
-        if not window.start():
-            raise DvstError(window.statusBar().currentMessage() or "the link did not start")
-        window.timer.stop()  # drained here instead, so no frame is left unshown at the end
-        while received < frames:
+        window.start()
+        # The window's own timer drains the stats; this loop only waits (a stream that ends or a
+        # worker that fails stops the window: running and building both turn False).
+        while window.frames_received < frames and (window.running or window.building):
             if time.monotonic() - t0 > timeout_s:
-                raise DvstError(f"only {received} of {frames} frames arrived in {timeout_s:.0f} s")
+                raise DvstError(f"only {window.frames_received} of {frames} frames arrived in {timeout_s:.0f} s")
             app.processEvents()
-            received += window.poll()
-            if not window.running:  # the stream ended, or a worker failed
-                break
-            time.sleep(0.01)
+            time.sleep(0.005)
     finally:
         window.stop()
+    received = window.frames_received
     if window.last_error:
         raise DvstError(window.last_error)
     if received == 0:

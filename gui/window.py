@@ -9,6 +9,7 @@ newest one. Closing the window stops the session (``session.stop()`` joins its t
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from typing import Callable
 
@@ -36,6 +37,7 @@ class MainWindow(QtWidgets.QMainWindow):
     """
 
     frameShown = QtCore.Signal(object)
+    _finished = QtCore.Signal(object, object, object)  # background job: done callback, result, error
 
     def __init__(self, session=None, session_factory: SessionFactory | None = None,
                  settings: LinkSettings | None = None, models: list[str] | None = None, poll_ms: int = 40,
@@ -47,7 +49,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session = session
         self.session_factory = session_factory
         self.running = False
+        self.building = False
+        self._discard_build = False
         self.frames_shown = 0
+        self.frames_received = 0
         self.last_stats = None
         self.last_error: str | None = None
         self.max_per_poll = max_per_poll
@@ -102,30 +107,77 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.timer = QtCore.QTimer(self, interval=poll_ms)
         self.timer.timeout.connect(self.poll)
+        self._finished.connect(lambda done, result, error: done(result, error))
 
     # -- session control ------------------------------------------------------------------
     def start(self) -> bool:
-        """Start the link: a fresh session from the factory (if any) with the controls' settings.
+        """Start the link.
 
-        Returns False (and says why in the status bar) when the session cannot be built or started.
+        With a factory, a fresh session is built from the controls' settings in a background
+        thread (loading a model takes seconds; the window stays live) and started when ready;
+        ``building`` is True meanwhile. Without one, ``session`` is started at once. Returns
+        False (and says why in the status bar) when there is nothing to start or it fails at once.
         """
+        if self.building:  # a Stop during the build is taken back
+            self._discard_build = False
+            return True
         if self.running:
             return True
+        self.last_error = None
+        if self.session_factory is not None:
+            self.building = True
+            self._discard_build = False
+            self.controls.start_button.setEnabled(False)
+            self.statusBar().showMessage("starting: loading the model and the radio …")
+            settings = self.controls.settings()
+            self._in_background(lambda: self.session_factory(settings), self._built)
+            return True
+        return self._start_session()
+
+    def _built(self, session, error: str | None) -> None:
+        self.building = False
+        if error is not None:
+            self.show_error(error)
+            self.controls.set_running(False)
+            return
+        if self._discard_build:  # stopped or closed while it was being built: release its devices
+            self._discard_build = False
+            self._in_background(session.stop, lambda _r, _e: None)
+            self.controls.set_running(False)
+            return
+        self.session = session
+        self.reset()
+        self._start_session()
+
+    def _start_session(self) -> bool:
+        if self.session is None:
+            self.show_error("no link session to start")
+            return False
         try:
-            if self.session_factory is not None:
-                self.session = self.session_factory(self.controls.settings())
-                self.reset()
-            if self.session is None:
-                raise DvstError("no link session to start")
             self.session.start()
         except DvstError as e:
             self.show_error(str(e))
+            self.controls.set_running(False)
             return False
         self.running = True
+        self.frames_received = 0
         self.controls.set_running(True)
         self.timer.start()
         self.statusBar().showMessage("running", 3000)
         return True
+
+    def _in_background(self, fn, done) -> None:
+        """Run ``fn()`` in a daemon thread; ``done(result, error message or None)`` runs in the GUI thread."""
+        def work():
+            try:
+                result, error = fn(), None
+            except DvstError as e:
+                result, error = None, str(e)
+            except Exception as e:  # noqa: BLE001 - a bug, said on one line like the CLI does
+                result, error = None, f"internal error: {type(e).__name__}: {e}"
+            self._finished.emit(done, result, error)
+
+        threading.Thread(target=work, name="gui-background", daemon=True).start()
 
     def stop(self, message: str = "stopped") -> None:
         """Stop the session (its threads are joined) and show what it still delivered.
@@ -133,6 +185,8 @@ class MainWindow(QtWidgets.QMainWindow):
         A worker's error, which ``LinkSession.stop()`` re-raises, is shown in the status bar.
         """
         self.timer.stop()
+        if self.building:
+            self._discard_build = True
         was_running, self.running = self.running, False
         if self.session is not None and was_running:
             try:
@@ -146,6 +200,10 @@ class MainWindow(QtWidgets.QMainWindow):
             if message:
                 self.statusBar().showMessage(message, 5000)
         self.controls.set_running(False)
+        if self.session is not None and self.session_factory is None:
+            # A LinkSession runs once; only a factory can make the next one.
+            self.controls.start_button.setEnabled(False)
+            self.controls.start_button.setToolTip("this window was given one session; run the command again")
 
     def apply_channel(self, channel: dict) -> None:
         """Hand live channel settings to a loopback session (``set_channel``)."""
@@ -157,13 +215,14 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error(str(e))
 
     def apply_target(self, target: dict) -> None:
-        """Hand the model / target CBR to the running encoder (``set_target``)."""
-        if self.session is None:
+        """Hand the model / target CBR to the running encoder (``set_target``, which loads a model:
+        done in the background; it takes effect at the next I-frame)."""
+        if self.session is None or not self.running:
             return
-        try:
-            self.session.set_target(**target)
-        except DvstError as e:
-            self.show_error(str(e))
+        session = self.session
+        self.statusBar().showMessage("switching the model at the next I-frame …", 3000)
+        self._in_background(lambda: session.set_target(**target),
+                            lambda _r, error: error is not None and self.show_error(error))
 
     def start_recording(self, path: str) -> bool:
         if self.session is None or not self.running:
@@ -218,6 +277,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.append(stats)
             newest = stats
             n += 1
+        self.frames_received += n
         due = force_plots or time.monotonic() - self._plotted_at >= self.plot_ms / 1000
         if newest is not None:
             self.show_stats(newest, plots=due)

@@ -249,7 +249,9 @@ def test_record_and_stop_and_restart(window, qtbot, tmp_path):
     assert window.session.recording is None
     window.stop()
     assert window.session.stopped and not window.session.thread.is_alive()
-    assert window.controls.start_button.isEnabled() and not window.controls.stop_button.isEnabled()
+    assert not window.controls.stop_button.isEnabled() and not window.controls.record_button.isEnabled()
+    # Given one session and no factory, the window cannot start another.
+    assert not window.controls.start_button.isEnabled()
 
 
 def test_closing_stops_the_workers(qtbot):
@@ -277,8 +279,9 @@ def test_factory_errors_are_shown_not_raised(qtbot):
     settings = LinkSettings(source="pluto", link=LinkConfig(uri="ip:10.9.9.9"))
     win = MainWindow(session_factory=factory, settings=settings)
     qtbot.addWidget(win)
-    assert not win.start()
-    assert win.statusBar().currentMessage() == "no PlutoSDR at ip:10.9.9.9"
+    win.start()  # built in the background: the error arrives a moment later
+    qtbot.waitUntil(lambda: not win.building, timeout=5000)
+    assert win.statusBar().currentMessage() == "no PlutoSDR at ip:10.9.9.9" == win.last_error
     assert not win.running and win.controls.start_button.isEnabled()
 
 
@@ -310,7 +313,7 @@ def test_a_stream_that_ends_or_fails_stops_the_window(qtbot):
     qtbot.addWidget(win)
     win.start()
     qtbot.waitUntil(lambda: not win.running, timeout=5000)
-    assert win.last_stats.index == 2 and win.controls.start_button.isEnabled()
+    assert win.last_stats.index == 2
     assert win.statusBar().currentMessage() == "stream ended"
     win = MainWindow(session=ScriptedSession(n=1, error=DvstError("receiver lost the board")), poll_ms=10)
     qtbot.addWidget(win)
@@ -334,7 +337,9 @@ def test_a_new_session_from_the_factory_resets_the_panels_but_keeps_them_drawabl
     win.show()
     for run in range(2):
         assert win.start()
-        qtbot.waitUntil(lambda: win.last_stats is not None and win.last_stats.index == 1, timeout=5000)
+        assert win.building  # the factory runs in the background; the window stays live
+        qtbot.waitUntil(lambda: win.running and win.last_stats is not None and win.last_stats.index == 1,
+                        timeout=5000)
         win.stop()
         assert len(win.history.history) == 2  # the second run starts from an empty history
         # Every plot is still in its scene (GraphicsLayoutWidget.clear() would have removed them).
@@ -344,3 +349,22 @@ def test_a_new_session_from_the_factory_resets_the_panels_but_keeps_them_drawabl
         colours = {picture.pixel(x, y) for x in range(0, picture.width(), 7) for y in range(0, picture.height(), 7)}
         assert len(colours) > 3, "the channel panel painted nothing"
     assert len(sessions) == 2 and all(s.stopped for s in sessions)
+
+
+def test_stop_while_the_session_is_being_built_discards_it(qtbot):
+    from gui.window import MainWindow
+
+    gate, built = threading.Event(), []
+
+    def slow_factory(settings):
+        gate.wait(5)
+        built.append(ScriptedSession(n=2))
+        return built[-1]
+
+    win = MainWindow(session_factory=slow_factory, poll_ms=10)
+    qtbot.addWidget(win)
+    win.start()
+    win.stop()
+    gate.set()
+    qtbot.waitUntil(lambda: not win.building and built and built[0].stopped, timeout=5000)
+    assert not win.running and win.session is None and win.controls.start_button.isEnabled()

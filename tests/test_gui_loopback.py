@@ -37,9 +37,10 @@ def test_loopback_session_updates_every_panel_and_closing_joins_the_workers(qtbo
     win = MainWindow(session_factory=build_session, settings=settings, poll_ms=20, plot_ms=0)
     qtbot.addWidget(win)
     win.show()
-    assert win.start(), win.last_error
+    assert win.start()  # builds the session in the background
+    qtbot.waitUntil(lambda: len(win.history.history) >= 3 or win.last_error is not None, timeout=60_000)
+    assert win.last_error is None, win.last_error
     session = win.session
-    qtbot.waitUntil(lambda: len(win.history.history) >= 3, timeout=60_000)
     assert _link_threads()  # the pipeline runs in worker threads, not in the window's
 
     # A control change reaches the simulator while it runs.

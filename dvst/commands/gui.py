@@ -75,6 +75,6 @@ def _models() -> list[str]:
     except ImportError:
         return []
     try:
-        return list(list_models())
+        return [getattr(entry, "name", entry) for entry in list_models()]
     except DvstError:
         return []
