@@ -81,8 +81,11 @@ class RateAdaptiveEncoder(nn.Module):
         self.embed = nn.Linear(channels * patch * patch, dim)
         self.backbone = _Backbone(dim, len(values), depth, heads, window, mlp_ratio, rate_tokens,
                                   snr_conditioning)
-        self.heads = nn.ModuleDict({str(j): nn.Linear(dim, 2 * v) for j, v in enumerate(values) if v > 0})
+        # the bank of FC layers: rows offsets[j] … offsets[j] + 2·v_j of one matrix are layer j
+        self.bank = nn.Linear(dim, 2 * sum(self.values))
+        offsets = torch.cumsum(torch.tensor([0] + [2 * v for v in self.values]), 0)[:-1]
         self.register_buffer("_values", torch.tensor(self.values), persistent=False)
+        self.register_buffer("_offsets", offsets, persistent=False)
 
     def mask(self, idx: torch.Tensor) -> torch.Tensor:
         """Which symbol slots a patch uses: idx [B, Np] → bool [B, Np, vmax]."""
@@ -95,14 +98,15 @@ class RateAdaptiveEncoder(nn.Module):
         x = self.embed(patchify(self.fuse(y), self.patch))            # [B, hp, wp, D]
         x = self.backbone(x, idx, snr_db)
         b, hp, wp, d = x.shape
-        flat, fidx = x.reshape(-1, d), idx.reshape(-1)
-        out = flat.new_zeros(flat.shape[0], 2 * self.vmax)
-        for j in torch.unique(fidx).tolist():
-            if self.values[j] == 0:
-                continue
-            sel = (fidx == j).nonzero().squeeze(1)
-            sym = self.heads[str(j)](flat.index_select(0, sel))
-            out = out.index_put((sel,), F.pad(sym, (0, 2 * self.vmax - sym.shape[1])))
+        # The bank of FC layers, one per value of V, each patch using only its own: evaluated
+        # as one stacked matrix product followed by a per-patch selection of its layer's
+        # outputs (on a CPU far cheaper than gathering the patches layer by layer; the
+        # result and the gradients are those of invoking each patch's layer alone).
+        every = self.bank(x.reshape(-1, d))                              # [N, Σ 2v]
+        fidx = idx.reshape(-1)
+        cols = self._offsets[fidx][:, None] + torch.arange(2 * self.vmax, device=x.device)
+        used = torch.arange(2 * self.vmax, device=x.device) < 2 * self._values[fidx][:, None]
+        out = torch.gather(F.pad(every, (0, 2 * self.vmax)), 1, cols) * used
         s = out.view(b, hp * wp, self.vmax, 2)
         mask = self.mask(idx.reshape(b, -1))
         return normalise_power(s, mask), mask
@@ -122,8 +126,24 @@ class RateAdaptiveDecoder(nn.Module):
         self.vmax = max(self.values)
         self.patch = patch
         self.channels = channels
-        self.heads = nn.ModuleDict({str(j): nn.Linear(3 * v, dim) for j, v in enumerate(values) if v > 0})
+        # the bank of input FC layers, one per non-zero value of V, stacked: layer k is output
+        # block k·D … (k+1)·D; it reads (ŝ_1…ŝ_v, snr_1…snr_v) of a 3·vmax input zero-padded
+        # beyond v (the padded columns never see a non-zero input)
+        self._active = [j for j, v in enumerate(values) if v > 0]
+        self.bank = nn.Linear(3 * self.vmax, len(self._active) * dim)
+        with torch.no_grad():
+            w = self.bank.weight.view(len(self._active), dim, 3 * self.vmax)
+            for k, j in enumerate(self._active):
+                v = self.values[j]
+                w[k].mul_((3 * self.vmax / (3 * v)) ** 0.5)              # fan-in of layer k is 3v
+                w[k, :, 2 * v:2 * self.vmax] = 0
+                w[k, :, 2 * self.vmax + v:] = 0
         self.empty = nn.Parameter(torch.zeros(dim))                   # the embedding of a 0-symbol patch
+        slot = torch.full((len(values),), -1, dtype=torch.long)
+        for k, j in enumerate(self._active):
+            slot[j] = k
+        self.register_buffer("_values", torch.tensor(self.values), persistent=False)
+        self.register_buffer("_slot", slot, persistent=False)
         self.backbone = _Backbone(dim, len(values), depth, heads, window, mlp_ratio, rate_tokens,
                                   snr_conditioning)
         self.unembed = nn.Linear(dim, channels * patch * patch)
@@ -132,17 +152,16 @@ class RateAdaptiveDecoder(nn.Module):
     def forward(self, s_hat, noise_var, idx, context, snr_db):
         b, hp, wp = idx.shape
         fidx = idx.reshape(-1)
-        sym = s_hat.reshape(b * hp * wp, self.vmax, 2)
+        n = fidx.shape[0]
+        used = (torch.arange(self.vmax, device=idx.device) < self._values[fidx][:, None]).to(s_hat.dtype)
         # per-symbol SNR in units of 10 dB; noise-free symbols (simulated decode) saturate at 3
-        rel = torch.clamp(-torch.log10(noise_var.reshape(-1, self.vmax) + 1e-3), max=3.0)
-        x = self.empty.expand(fidx.shape[0], -1)
-        for j in torch.unique(fidx).tolist():
-            v = self.values[j]
-            if v == 0:
-                continue
-            sel = (fidx == j).nonzero().squeeze(1)
-            inp = torch.cat([sym[sel, :v].reshape(-1, 2 * v), rel[sel, :v]], 1)
-            x = x.index_put((sel,), self.heads[str(j)](inp))
+        rel = torch.clamp(-torch.log10(noise_var.reshape(n, self.vmax) + 1e-3), max=3.0) * used
+        inp = torch.cat([s_hat.reshape(n, 2 * self.vmax) * used.repeat_interleave(2, 1), rel], 1)
+        # every layer of the bank at once, each patch keeping its own layer's output
+        every = self.bank(inp).view(n, len(self._active), -1)
+        pick = self._slot[fidx]                                          # −1 for a 0-symbol patch
+        x = torch.gather(every, 1, pick.clamp_min(0)[:, None, None].expand(-1, 1, every.shape[-1]))[:, 0]
+        x = torch.where((pick >= 0)[:, None], x, self.empty.expand(n, -1))
         x = self.backbone(x.reshape(b, hp, wp, -1), idx, snr_db)
         y = unpatchify(self.unembed(x), self.patch)
         if self.fuse is not None:

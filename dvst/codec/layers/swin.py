@@ -36,17 +36,18 @@ class WindowAttention(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.bias_table = nn.Parameter(torch.zeros((2 * window - 1) ** 2, heads))
         nn.init.trunc_normal_(self.bias_table, std=0.02)
-        self._index_cache: dict[tuple[int, int], torch.Tensor] = {}
+        self._index_cache: dict[tuple, torch.Tensor] = {}
 
     def _bias(self, wh: int, ww: int) -> torch.Tensor:
         """Relative position bias [heads, n, n] for a wh×ww window (wh, ww ≤ window)."""
-        idx = self._index_cache.get((wh, ww))
+        key = (wh, ww, self.bias_table.device)
+        idx = self._index_cache.get(key)
         if idx is None:
             yy, xx = torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij")
             coords = torch.stack([yy.flatten(), xx.flatten()])          # [2, n]
             rel = coords[:, :, None] - coords[:, None, :] + self.window - 1
-            idx = rel[0] * (2 * self.window - 1) + rel[1]
-            self._index_cache[(wh, ww)] = idx
+            idx = (rel[0] * (2 * self.window - 1) + rel[1]).to(self.bias_table.device)
+            self._index_cache[key] = idx
         n = wh * ww
         return self.bias_table[idx.reshape(-1)].view(n, n, -1).permute(2, 0, 1)
 
@@ -76,8 +77,9 @@ class SwinBlock(nn.Module):
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
         self._mask_cache: dict[tuple, torch.Tensor] = {}
 
-    def _shift_mask(self, hp: int, wp: int, wh: int, ww: int, sh: int, sw: int) -> torch.Tensor:
-        key = (hp, wp, wh, ww, sh, sw)
+    def _shift_mask(self, hp: int, wp: int, wh: int, ww: int, sh: int, sw: int, device) -> torch.Tensor:
+        """Additive mask [nW, n, n] that keeps attention inside the regions a cyclic shift joined."""
+        key = (hp, wp, wh, ww, sh, sw, device)
         m = self._mask_cache.get(key)
         if m is None:
             region = torch.zeros(1, hp, wp, 1)
@@ -87,7 +89,7 @@ class SwinBlock(nn.Module):
                     region[:, hs, ws, :] = cnt
                     cnt += 1
             r = _windows(region, wh, ww).squeeze(-1)                   # [nW, n]
-            m = (r[:, None, :] != r[:, :, None]).float() * -100.0
+            m = ((r[:, None, :] != r[:, :, None]).float() * -100.0).to(device)
             self._mask_cache[key] = m
         return m
 
@@ -104,7 +106,7 @@ class SwinBlock(nn.Module):
         mask = None
         if sh or sw:
             y = torch.roll(y, (-sh, -sw), (1, 2))
-            mask = self._shift_mask(hp, wp, wh, ww, sh, sw).to(x.device)
+            mask = self._shift_mask(hp, wp, wh, ww, sh, sw, x.device)
         y = self.attn(_windows(y, wh, ww), wh, ww, mask)
         y = _unwindows(y, wh, ww, b, hp, wp)
         if sh or sw:
