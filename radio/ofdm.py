@@ -56,13 +56,13 @@ class OFDM:
         self.data_idx = np.flatnonzero(~self.pilot_mask)
         self.pilot_freqs = profile.used_freqs[self.pilot_idx].astype(np.float64)
         # Pilot value of subcarrier p in symbol m: base[p] * polarity[m % 127]
-        self._pilot_base = pn_symbols(profile.n_pilots, seed=0x1D2B)
-        self._polarity = pn_symbols(_PILOT_PERIOD, seed=0x3F11).real.astype(np.float32)
+        base = pn_symbols(profile.n_pilots, seed=0x1D2B)
+        polarity = pn_symbols(_PILOT_PERIOD, seed=0x3F11).real.astype(np.float32)
+        self._pilot_table = (polarity[:, None] * base[None, :]).astype(np.complex64)   # [127, n_pilots]
 
     def pilot_values(self, n_symbols: int, first: int = 0) -> np.ndarray:
         """complex64 [n_symbols, n_pilots]: the known pilots of symbols first .. first+n-1."""
-        pol = self._polarity[(first + np.arange(n_symbols)) % _PILOT_PERIOD]
-        return (pol[:, None] * self._pilot_base[None, :]).astype(np.complex64)
+        return self._pilot_table[(first + np.arange(n_symbols)) % _PILOT_PERIOD]
 
     def grid_with_pilots(self, data: np.ndarray, first: int = 0) -> np.ndarray:
         """data complex [S, n_data] → grid complex64 [S, n_used] with the pilots inserted."""

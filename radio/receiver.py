@@ -32,7 +32,10 @@ from sync.kernels import derotate_grid, gather_windows
 from sync.stream import SampleStream
 from sync.tracking import PilotTracker
 
-_BLOCK = 64   # OFDM symbols demodulated per step while following the sampling-clock drift
+# OFDM symbols demodulated per step while following the sampling-clock drift: a short first
+# block (the drift is unknown), then long ones (fewer Python round trips)
+_FIRST_BLOCK = 32
+_BLOCK = 256
 
 
 @dataclass
@@ -207,7 +210,7 @@ class Receiver:
         p, s = self.profile, b.det.start
         hp = b.est.channel[self.ofdm.pilot_idx]
         while b.n_done < upto:
-            m = np.arange(b.n_done, min(upto, b.n_done + _BLOCK))
+            m = np.arange(b.n_done, min(upto, b.n_done + (_BLOCK if b.n_done >= _FIRST_BLOCK else _FIRST_BLOCK)))
             nominal = self.pre.length + m * p.symbol_len + p.cp_len - self.backoff
             t = (nominal - b.t_ref).astype(np.float64)
             shift = b.tracker.predicted_shift(t)

@@ -69,7 +69,8 @@ class PilotTracker:
             return
         noise = 0.05   # var(y) in samples² until enough symbols speak for themselves
         if t.size >= 8:
-            noise = max(float(np.median(np.abs(np.diff(y))) ** 2) / 0.91, 1e-4)   # robust: MAD of diffs
+            recent = y[-512:]   # robust var(y): MAD of successive differences (recent symbols keep it O(1))
+            noise = max(float(np.median(np.abs(np.diff(recent))) ** 2) / 0.91, 1e-4)
         a11 = t.size + noise / PRIOR_OFFSET ** 2
         a12 = float(t.sum())
         a22 = float(np.dot(t, t)) + noise / PRIOR_DRIFT ** 2
