@@ -368,3 +368,55 @@ def test_stop_while_the_session_is_being_built_discards_it(qtbot):
     gate.set()
     qtbot.waitUntil(lambda: not win.building and built and built[0].stopped, timeout=5000)
     assert not win.running and win.session is None and win.controls.start_button.isEnabled()
+
+
+def test_run_gui_shows_a_session_until_the_window_is_closed(qtbot):
+    from PySide6 import QtCore, QtWidgets
+
+    from gui.app import run_gui
+    from gui.window import MainWindow
+
+    session = ScriptedSession(n=3)
+    deadline = time.monotonic() + 20
+
+    def close_when_shown():
+        for w in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(w, MainWindow) and w.isVisible() and (w.frames_received >= 3 or time.monotonic() > deadline):
+                w.close()
+                return
+        QtCore.QTimer.singleShot(20, close_when_shown)
+
+    QtCore.QTimer.singleShot(20, close_when_shown)
+    assert run_gui(session, title="dvst loopback") == 0
+    assert session.stopped and not session.thread.is_alive()
+
+
+def test_no_display_is_a_one_line_error(monkeypatch):
+    from gui.app import application
+
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(DvstError, match="no display .* --screenshot"):
+        application()
+
+
+def _dvst_gui(*argv):
+    """``dvst gui ARGS`` through the command module (the same parser the CLI builds)."""
+    import argparse
+
+    from dvst.commands import gui as command
+
+    parser = argparse.ArgumentParser(prog="dvst")
+    command.register(parser.add_subparsers())
+    args = parser.parse_args(["gui", *argv])
+    return args.func(args)
+
+
+def test_screenshot_flags_are_checked_before_anything_runs(tmp_path):
+    with pytest.raises(DvstError, match="writes a PNG"):
+        _dvst_gui("--screenshot", str(tmp_path / "w.jpg"), "--frames", "2")
+    with pytest.raises(DvstError, match="--frames must be >= 1"):
+        _dvst_gui("--screenshot", str(tmp_path / "w.png"), "--frames", "0")
+    with pytest.raises(DvstError, match="choose a SigMF recording"):
+        _dvst_gui("--source", "replay", "--screenshot", str(tmp_path / "w.png"), "--frames", "1")
+    assert not (tmp_path / "w.png").exists()

@@ -30,7 +30,7 @@ def settings():
                                         msssim=True, seed=1))
 
 
-def test_loopback_session_updates_every_panel_and_closing_joins_the_workers(qtbot, settings):
+def test_loopback_session_updates_every_panel_records_and_closing_joins_the_workers(qtbot, settings, tmp_path):
     from gui.sessions import build_session
     from gui.window import MainWindow
 
@@ -74,10 +74,30 @@ def test_loopback_session_updates_every_panel_and_closing_joins_the_workers(qtbo
     assert fx.size == win.spectrum.nfft and win.spectrum.waterfall.count >= 3
     assert win.status.values["cfo"].text().endswith("Hz") and win.status.values["device"].text().startswith("loopback")
 
+    # Record what the receiver hears for a few frames (one GOP and more: an I-frame is in it).
+    capture = tmp_path / "capture.sigmf-meta"
+    assert win.start_recording(str(capture))
+    first = win.frames_received
+    qtbot.waitUntil(lambda: win.frames_received >= first + 6, timeout=60_000)
+    win.stop_recording()
+    assert capture.is_file() and capture.with_suffix(".sigmf-data").stat().st_size > 0
+
     win.close()  # mid-stream: every worker is stopped and joined
     assert not _link_threads() and session.wait(0)
     assert win.last_error is None, win.last_error
     assert not win.timer.isActive()
+
+    # The recording replays through the window's third source, decoded by the same receiver.
+    replay = MainWindow(session_factory=build_session, poll_ms=20, plot_ms=0,
+                        settings=LinkSettings(source="replay", replay_path=str(capture),
+                                              link=LinkConfig(msssim=False, seed=1)))
+    qtbot.addWidget(replay)
+    replay.start()
+    qtbot.waitUntil(lambda: not (replay.running or replay.building), timeout=60_000)  # the recording ends
+    assert replay.last_error is None, replay.last_error
+    assert replay.frames_received >= 2 and replay.last_stats.reconstruction.shape == (96, 128, 3)
+    assert replay.last_stats.original is None and "no reference" in replay.frames.original_caption.text()
+    assert replay.status.values["device"].text().startswith("replay")
 
 
 def test_screenshot_command_writes_a_png_of_a_real_session(tmp_path):
