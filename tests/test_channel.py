@@ -87,6 +87,8 @@ def test_dac_guard_clips_and_unguarded_values_wrap_like_int16():
     assert np.allclose(q.real * 2 ** 10, np.round(q.real * 2 ** 10))
     assert int16_wrap(np.array([32768.0, -32769.0, 40000.7]))[0] == -32768
     assert int16_wrap(np.array([40000.7]))[0] == 40000 - 65536
+    v = np.random.default_rng(0).uniform(-1e6, 1e6, 10_000)
+    assert np.array_equal(int16_wrap(v), v.astype(np.int16))   # what pyadi-iio's cast does here
     codes = to_tx_codes(np.array([3.0 + 3.0j]))
     assert codes[0] == 2 ** 14 * (1 + 1j)                      # clipped to full scale, inside int16
 
@@ -102,18 +104,24 @@ def test_adc_quantises_to_12_bits_and_saturates():
     assert adc.saturated == 2
 
 
-def test_static_multipath_has_unit_energy_and_its_impulse_response():
-    cfg = ChannelConfig(multipath="eva", **BARE)
+def test_static_multipath_has_unit_in_band_gain_and_its_impulse_response():
+    cfg = ChannelConfig(multipath="eva", **BARE)                    # occupied fraction 0.75
     ch = LoopbackChannel(cfg, seed=5)
     h = ch.multipath.taps()
     assert len(h) == 6                                              # 2.51 us at 2 MS/s -> 5 samples late
-    assert np.sum(np.abs(h) ** 2) == pytest.approx(1.0)
+    H = np.fft.fft(h, 4096)
+    assert np.mean(np.abs(H[np.abs(np.fft.fftfreq(4096)) <= 0.375]) ** 2) == pytest.approx(1.0)
     imp = np.zeros(64, np.complex64)
     imp[0] = 0.5
     y = ch.apply(imp)
     assert np.allclose(y[:6], 0.5 * h, atol=1e-6) and np.allclose(y[6:], 0, atol=1e-6)
-    sinc = LoopbackChannel(cfg.replace(tap_interpolation="sinc", multipath="indoor_b"), seed=5)
-    assert np.sum(np.abs(sinc.multipath.taps()) ** 2) == pytest.approx(1.0)
+    # a band-limited half-sample delay: the tone comes out 4 + 0.5 samples late, gain ~1
+    one = ChannelConfig(multipath="custom", tdl_delays_ns=[250.0], tdl_powers_db=[0.0],
+                        tap_interpolation="sinc", occupied_fraction=0.4, **BARE)
+    t = np.exp(2j * np.pi * 0.1 * np.arange(4000))
+    y = LoopbackChannel(one, seed=5).apply(t.astype(np.complex64))
+    r = y[50:] / np.exp(2j * np.pi * 0.1 * (np.arange(4000)[50:] - 4.5))
+    assert np.abs(r - r.mean()).max() < 1e-4 and abs(r.mean()) == pytest.approx(1.0, abs=0.01)
 
 
 def test_block_rayleigh_is_constant_within_blocks_and_unit_power_on_average():

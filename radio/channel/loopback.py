@@ -58,7 +58,7 @@ class LoopbackChannel:
             self.multipath = TappedDelayLine(
                 delays, powers, c.sample_rate, rngs[1], fading=c.fading,
                 block_len=max(1, int(round(c.fading_block_s * c.sample_rate))),
-                interpolation=c.tap_interpolation)
+                interpolation=c.tap_interpolation, band=c.occupied_fraction)
         self.sfo = SampleClockOffset(c.effective_sfo_ppm)
         phase0 = (2 * np.pi * rngs[5].random() if c.carrier_phase_deg is None
                   else np.deg2rad(c.carrier_phase_deg))

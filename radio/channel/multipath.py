@@ -4,10 +4,11 @@ A profile is a list of paths (delay in ns, mean power in dB). At sample rate ``f
 becomes a pulse in a FIR filter: at the nearest sample (``interpolation="nearest"``: causal,
 exactly ``round(delay * fs)`` samples late) or as a Kaiser-windowed sinc at the exact
 fractional delay (``"sinc"``: band-limited, delayed by ``SINC_HALF`` extra samples so it stays
-causal). Path powers are normalised to sum to 1, so the channel has unit mean energy.
+causal). Path powers are normalised to sum to 1, so the channel has unit mean power gain.
 
 Path gains are either ``static`` (fixed amplitudes sqrt(p) with seeded random phases, the
-realised filter scaled to unit energy) or ``block_rayleigh`` (CN(0, p) redrawn every block, see
+realised filter scaled to unit mean power gain over the occupied band ``|f| <= band/2 * fs``,
+so the in-band SNR stays what the scenario says) or ``block_rayleigh`` (CN(0, p) redrawn every block, see
 :mod:`radio.channel.fading`). The filter keeps its input history between calls.
 """
 
@@ -35,7 +36,7 @@ SINC_HALF = 4   # one-sided length of the fractional-delay sinc pulse, samples
 
 
 def path_pulses(delays_s: np.ndarray, sample_rate: float, interpolation: str) -> np.ndarray:
-    """float64 [n_paths, L]: the FIR pulse of each path (unit energy)."""
+    """float64 [n_paths, L]: the FIR pulse of each path (unit gain in the passband)."""
     d = np.asarray(delays_s, dtype=np.float64) * sample_rate
     if interpolation == "nearest":
         idx = np.round(d).astype(int)
@@ -48,15 +49,23 @@ def path_pulses(delays_s: np.ndarray, sample_rate: float, interpolation: str) ->
         half = SINC_HALF + 1.0
         w = np.i0(6.0 * np.sqrt(np.clip(1 - (n / half) ** 2, 0, None))) / np.i0(6.0)
         pulses = np.sinc(n) * np.where(np.abs(n) < half, w, 0.0)
-        return pulses / np.sqrt((pulses ** 2).sum(axis=1, keepdims=True))
+        return pulses / pulses.sum(axis=1, keepdims=True)   # unit DC gain, flat in the passband
     raise DvstError(f"tap interpolation must be 'nearest' or 'sinc', got {interpolation!r}")
+
+
+def in_band_gain(h: np.ndarray, band: float, n_fft: int = 4096) -> float:
+    """Mean |H(f)|^2 of FIR ``h`` over |f| <= band/2 (cycles/sample); band=1 gives sum |h|^2."""
+    H = np.fft.fft(h, n_fft)
+    f = np.fft.fftfreq(n_fft)
+    return float(np.mean(np.abs(H[np.abs(f) <= band / 2 + 1e-12]) ** 2))
 
 
 class TappedDelayLine:
     """Streaming FIR multipath channel; ``apply`` keeps N output samples for N input samples."""
 
     def __init__(self, delays_ns, powers_db, sample_rate: float, rng: np.random.Generator,
-                 fading: str = "static", block_len: int = 2000, interpolation: str = "nearest"):
+                 fading: str = "static", block_len: int = 2000, interpolation: str = "nearest",
+                 band: float = 1.0):
         delays = np.asarray(delays_ns, dtype=np.float64) * 1e-9
         powers = 10.0 ** (np.asarray(powers_db, dtype=np.float64) / 10.0)
         if delays.ndim != 1 or len(delays) == 0 or len(delays) != len(powers):
@@ -69,7 +78,7 @@ class TappedDelayLine:
         if fading == "static":
             phases = np.exp(2j * np.pi * rng.random(len(delays)))
             h = (np.sqrt(self.powers) * phases) @ self.pulses
-            self._static = h / np.sqrt(np.sum(np.abs(h) ** 2))
+            self._static = h / np.sqrt(in_band_gain(h, band))
             self._fader = None
         elif fading == "block_rayleigh":
             self._static = None
