@@ -191,6 +191,17 @@ def test_loopback_cable_reproducible_and_realtime_pacing():
     assert time.monotonic() - t >= 0.9 * 40_000 / 2e6     # 50 000 samples at 2 MS/s, first one free
 
 
+def test_loopback_rate_mismatch_and_agc_mode():
+    dev = open_device("loopback", channel="awgn")
+    dev.configure(load_profile("default", sample_rate=4e6))
+    with pytest.raises(DvstError, match="for_profile"):
+        dev.rx()
+    dev = open_device("loopback", channel="awgn", profile=load_profile("default", sample_rate=4e6))
+    assert len(dev.rx()) == 65536 and dev.channel.config.sample_rate == 4e6
+    dev.gain_control_mode_chan0 = "slow_attack"
+    assert dev.rx_hardwaregain_chan0 == dev.channel.config.rx_gain_ref_db   # where the AGC settles
+
+
 # ---- SigMF ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("datatype,tol", [("cf32", 0.0), ("ci16", 2.0 ** -14)])   # 1.0 -> 32767
 def test_sigmf_record_then_replay_gives_the_same_samples(tmp_path, datatype, tol):
@@ -223,6 +234,9 @@ def test_sigmf_record_then_replay_gives_the_same_samples(tmp_path, datatype, tol
         rep.rx()
     with pytest.raises(DvstError, match="cannot transmit"):
         rep.tx(bursts[0])
+    looped = SigMFDevice(path, loop=True)
+    looped.rx_buffer_size = 4200
+    assert np.array_equal(looped.rx(), looped.rx())                          # loop=True starts again
 
 
 def test_sigmf_records_what_a_device_receives(tmp_path):

@@ -16,6 +16,7 @@ to its own RX.
 from __future__ import annotations
 
 import collections
+import threading
 import time
 from typing import Any
 
@@ -43,32 +44,37 @@ class Air:
         self._delivered = 0
         self.tx_settings: dict[str, Any] | None = None   # the transmitting device's settings
         self.rx_settings: dict[str, Any] | None = None   # the receiving device's settings
+        self._lock = threading.RLock()   # a session may transmit and receive from two threads
 
     def set_config(self, config: ChannelConfig) -> None:
         """Swap the scenario while streaming (new SNR, offsets, multipath): a fresh
         LoopbackChannel with the same seed; queued samples and pending output are kept."""
-        self.config = config
-        self.channel = LoopbackChannel(config, self.seed)
+        with self._lock:
+            self.config = config
+            self.channel = LoopbackChannel(config, self.seed)
 
     # ---- transmitter side -------------------------------------------------------------------
     def push(self, samples: np.ndarray, cyclic: bool) -> None:
         """Queue a burst (complex64 [N], full-scale units) or make it the cyclic signal."""
-        if cyclic:
-            self._queue.clear()
-            self._cyclic, self._cyclic_pos = samples.copy(), 0
-        else:
-            self._cyclic = None
-            self._queue.append(samples.copy())
+        with self._lock:
+            if cyclic:
+                self._queue.clear()
+                self._cyclic, self._cyclic_pos = samples.copy(), 0
+            else:
+                self._cyclic = None
+                self._queue.append(samples.copy())
 
     def stop(self) -> None:
         """Stop the cyclic signal and drop whatever has not gone on air yet."""
-        self._cyclic = None
-        self._queue.clear()
+        with self._lock:
+            self._cyclic = None
+            self._queue.clear()
 
     @property
     def in_flight(self) -> int:
         """Queued samples not yet on air (-1 while a cyclic signal repeats)."""
-        return -1 if self._cyclic is not None else sum(len(q) for q in self._queue)
+        with self._lock:
+            return -1 if self._cyclic is not None else sum(len(q) for q in self._queue)
 
     def _take(self, n: int) -> np.ndarray:
         """The next n samples on air: the queue, else the cyclic signal, else silence."""
@@ -114,16 +120,17 @@ class Air:
 
     def pull(self, n: int) -> np.ndarray:
         """complex64 [n]: the next n received samples (paced to the sample rate if realtime)."""
-        self._sync_knobs()
-        while self._n_pending < n:
-            need = n - self._n_pending
-            y = self.channel.apply(self._take(need))
-            if len(y):
-                self._pending.append(y)
-                self._n_pending += len(y)
-        buf = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-        out, rest = buf[:n], buf[n:]
-        self._pending, self._n_pending = ([rest] if len(rest) else []), len(rest)
+        with self._lock:
+            self._sync_knobs()
+            while self._n_pending < n:
+                need = n - self._n_pending
+                y = self.channel.apply(self._take(need))
+                if len(y):
+                    self._pending.append(y)
+                    self._n_pending += len(y)
+            buf = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+            out, rest = buf[:n], buf[n:]
+            self._pending, self._n_pending = ([rest] if len(rest) else []), len(rest)
         if self.realtime:
             self._pace(n)
         return out.astype(np.complex64, copy=False)
