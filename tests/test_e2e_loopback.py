@@ -205,3 +205,21 @@ def test_one_board_with_a_cable_through_the_pluto_driver(codec):
     assert summary["frames_decoded"] == 4 and summary["frames_concealed"] == 0
     last_tx = len(sdr.calls) - 1 - sdr.calls[::-1].index("tx")
     assert sdr.calls.count("tx") >= 4 and "tx_destroy_buffer" not in sdr.calls[:last_tx]  # one TX buffer length
+
+
+def test_frames_split_over_several_bursts_reassemble_and_a_lost_fragment_conceals(codec):
+    cfg = _cfg(max_burst_symbols=400)
+    full, stats = _run(codec, cfg)
+    assert full["frames_decoded"] == FRAMES and min(s.n_bursts for s in stats) >= 2
+    # the last quarter of frame 4's samples (its last burst or more) silenced: frame 4 (I) is
+    # incomplete, 5..7 have no reference
+    def cut(n, x):
+        if n != 4:
+            return x
+        y = x.copy()
+        y[3 * len(y) // 4:] = 0
+        return y
+
+    summary, stats = _run(codec, cfg, wrap_tx=lambda d: FrameTx(d, cut))
+    assert [s.status for s in stats] == ["decoded"] * 4 + ["concealed"] * 4
+    assert "missing" in stats[4].reason and summary["frames_concealed"] == 4
