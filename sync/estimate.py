@@ -12,19 +12,28 @@ noise, so the estimate's error variance is σ²·rank/(n_used·n_training).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from sync.kernels import project
 
 
-def delay_basis(used_freqs: np.ndarray, fft_size: int, first_tap: int, n_taps: int) -> np.ndarray:
-    """complex128 [n_used, rank]: orthonormal basis of the channels whose taps lie in
-    first_tap .. first_tap+n_taps-1 (samples after the FFT window start); U·Uᴴ projects."""
+@lru_cache(maxsize=1024)
+def _delay_basis(used_freqs: tuple, fft_size: int, first_tap: int, n_taps: int) -> np.ndarray:
     f = np.exp(-2j * np.pi * np.outer(used_freqs, np.arange(first_tap, first_tap + n_taps)) / fft_size)
     u, s, _ = np.linalg.svd(f, full_matrices=False)
     keep = s > 1e-9 * s[0]   # a projector needs no inversion: keep every direction that exists
-    return np.ascontiguousarray(u[:, keep])
+    out = np.ascontiguousarray(u[:, keep])
+    out.flags.writeable = False
+    return out
+
+
+def delay_basis(used_freqs: np.ndarray, fft_size: int, first_tap: int, n_taps: int) -> np.ndarray:
+    """complex128 [n_used, rank]: orthonormal basis of the channels whose taps lie in
+    first_tap .. first_tap+n_taps-1 (samples after the FFT window start); U·Uᴴ projects.
+    Cached for the whole process (read-only arrays)."""
+    return _delay_basis(tuple(int(k) for k in used_freqs), int(fft_size), int(first_tap), int(n_taps))
 
 
 class DelaySmoother:
@@ -34,7 +43,7 @@ class DelaySmoother:
     ten times the estimation-noise floor) give a core window; it is then widened by 0 .. 6 taps
     each side, picking the width with the least estimated mean squared error (Stein's unbiased
     risk: residual energy minus the noise it should contain, plus the noise the projection
-    keeps). Taps are confined to -guard .. cp_len-1; projectors are cached per window.
+    keeps). Taps are confined to -guard .. cp_len-1; bases are cached per window.
     """
 
     def __init__(self, used_freqs: np.ndarray, fft_size: int, cp_len: int, guard: int = 2,
@@ -45,13 +54,9 @@ class DelaySmoother:
         self.guard = guard
         self.max_widen = max_widen
         self._idft = np.exp(2j * np.pi * np.outer(np.arange(-guard, cp_len), self.k) / fft_size) / self.k.size
-        self._cache: dict[tuple[int, int], np.ndarray] = {}
 
     def basis(self, first: int, n_taps: int) -> np.ndarray:
-        key = (first, n_taps)
-        if key not in self._cache:
-            self._cache[key] = delay_basis(self.k, self.n, first, n_taps)
-        return self._cache[key]
+        return delay_basis(self.k, self.n, first, n_taps)
 
     def smooth(self, h_ls: np.ndarray, noise_var: float) -> tuple[np.ndarray, int]:
         """h_ls complex [n_used] with per-subcarrier error variance ``noise_var`` →
