@@ -6,7 +6,7 @@ import pytest
 from dvst.errors import DvstError
 from radio.channel import ChannelConfig, LoopbackChannel, load_channel_config, noise_variance
 from radio.channel.adc import PlutoADC
-from radio.channel.dac import PlutoDAC, int16_wrap, to_tx_codes
+from radio.channel.dac import PlutoDAC, clip_full_scale, dac_output, int16_wrap, to_tx_codes
 from radio.channel.iq_imbalance import IQImbalance
 from radio.channel.sfo import TAPS, SampleClockOffset
 
@@ -89,6 +89,11 @@ def test_dac_guard_clips_and_unguarded_values_wrap_like_int16():
     assert int16_wrap(np.array([40000.7]))[0] == 40000 - 65536
     v = np.random.default_rng(0).uniform(-1e6, 1e6, 10_000)
     assert np.array_equal(int16_wrap(v), v.astype(np.int16))   # what pyadi-iio's cast does here
+    big = np.random.default_rng(1).normal(0, 1.2, 5000) + 1j * np.random.default_rng(2).normal(0, 1.2, 5000)
+    for guard in (True, False):                  # the numba DAC equals the numpy steps it documents
+        v = (clip_full_scale(big)[0] if guard else big) * 2 ** 14
+        assert np.array_equal(PlutoDAC(guard=guard).apply(big),
+                              dac_output(int16_wrap(v.real), int16_wrap(v.imag)))
     codes = to_tx_codes(np.array([3.0 + 3.0j]))
     assert codes[0] == 2 ** 14 * (1 + 1j)                      # clipped to full scale, inside int16
 

@@ -159,7 +159,8 @@ def test_loopback_pair_delivers_a_burst_inside_noise_filled_rx_buffers():
     noise = rx_dev.channel.noise_var
     assert np.mean(np.abs(idle) ** 2) == pytest.approx(noise, rel=0.1)       # noise when idle
     rng = np.random.default_rng(0)
-    burst = (np.sqrt(0.025) * (rng.standard_normal(3000) + 1j * rng.standard_normal(3000))).astype(np.complex64)
+    burst = np.sqrt(0.025) * (rng.standard_normal(3000) + 1j * rng.standard_normal(3000))
+    burst = burst.astype(np.complex64)
     rx_dev.rx()
     rx_dev.rx()                                     # 2 * 4096 - 1000: the burst will straddle buffers
     tx_dev.tx(burst)

@@ -13,20 +13,8 @@ import numpy as np
 RX_FULL_SCALE = 2 ** 11   # ADC counts of 1.0 full scale on the Pluto's RX
 
 
-def adc_counts(x: np.ndarray, bits: int = 12) -> tuple[np.ndarray, np.ndarray, int]:
-    """complex [N] full-scale units -> (int16 I counts, int16 Q counts, samples saturated)."""
-    top = 2 ** (bits - 1)
-    scale = top
-    i = np.rint(np.real(x) * scale)
-    q = np.rint(np.imag(x) * scale)
-    sat = int(np.count_nonzero((i >= top) | (i < -top) | (q >= top) | (q < -top)))
-    i = np.clip(i, -top, top - 1).astype(np.int16)
-    q = np.clip(q, -top, top - 1).astype(np.int16)
-    return i, q, sat
-
-
 @numba.njit(cache=True)
-def _adc_kernel(x, gain, top, out):   # pragma: no cover - numba; same steps as adc_counts
+def _adc_kernel(x, gain, top, out):   # pragma: no cover - numba
     sat = 0
     for n in range(len(x)):
         i = np.rint(x[n].real * gain * top)

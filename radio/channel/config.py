@@ -22,7 +22,7 @@ class ChannelConfig:
     """One simulated link between two Plutos; every field is a YAML key of ``configs/channels/*.yaml``."""
 
     name: str = "custom"
-    snr_db: float | None = 20.0         # in-band SNR at reference power and reference gains; None: no noise
+    snr_db: float | None = 20.0         # in-band SNR at reference power and gains; None: no noise
     reference_power: float = 10 ** (-15 / 10)   # mean burst power at the DAC, full-scale units^2
     occupied_fraction: float = 0.75     # used subcarriers / FFT size of the profile
     sample_rate: float = 2e6            # Hz

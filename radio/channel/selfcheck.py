@@ -29,7 +29,8 @@ def main() -> None:
     p = 10 ** -1.5
     x, X = ofdm_like(4000, p)
     for snr in (0, 10, 20, 25, 40):
-        y = LoopbackChannel(ChannelConfig(snr_db=snr, reference_power=p), seed=3).apply(x.astype(np.complex64))
+        ch = LoopbackChannel(ChannelConfig(snr_db=snr, reference_power=p), seed=3)
+        y = ch.apply(x.astype(np.complex64))
         Y = np.fft.fft(y.reshape(-1, FFT), axis=1)
         m = 10 * np.log10(np.mean(np.abs(X[:, USED]) ** 2) / np.mean(np.abs(Y[:, USED] - X[:, USED]) ** 2))
         print(f"awgn set {snr:5.1f} dB  measured in-band {m:6.2f} dB  (12-bit DAC and ADC included)")

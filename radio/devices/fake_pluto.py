@@ -28,7 +28,7 @@ import numpy as np
 
 from radio.channel import ChannelConfig, load_channel_config
 from radio.channel.adc import RX_FULL_SCALE
-from radio.channel.dac import TX_FULL_SCALE, dac_output, int16_wrap
+from radio.channel.dac import dac_output, int16_wrap
 from radio.devices.loopback import Air
 
 _GAIN_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
@@ -207,5 +207,3 @@ def fake_pluto_pair(channel: ChannelConfig | str = "awgn", seed: int = 0) -> tup
     return (FakePluto("ip:fake-pluto-a", air_out=ab, air_in=ba),
             FakePluto("ip:fake-pluto-b", air_out=ba, air_in=ab))
 
-
-__all__ = ["FakePluto", "fake_pluto_pair", "TX_FULL_SCALE", "RX_FULL_SCALE"]

@@ -25,7 +25,7 @@ import numpy as np
 
 from dvst.errors import DvstError
 from radio.channel.adc import RX_FULL_SCALE
-from radio.channel.dac import TX_FULL_SCALE
+from radio.channel.dac import to_tx_codes
 from radio.devices.base import Device
 
 IIOD_PORT = 30431
@@ -98,7 +98,7 @@ class PlutoDevice(Device):
 
     # ---- streaming ----------------------------------------------------------------------------
     def _tx(self, samples: np.ndarray, cyclic: bool) -> None:
-        codes = samples.astype(np.complex128) * TX_FULL_SCALE     # inside int16: already clipped
+        codes = to_tx_codes(samples)     # +-2^14, clipped: pyadi-iio's astype(int16) cannot wrap
         try:
             if self._tx_len is not None and (self._cyclic or cyclic or len(codes) != self._tx_len):
                 self.sdr.tx_destroy_buffer()
