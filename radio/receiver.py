@@ -176,7 +176,9 @@ class Receiver:
         pay, pay_var = self._equalised_data(b, n_head, n_head + n_pay, noise, self.equalizer)
         k = b.header.payload_len
         order = interleaver(n_pay * p.n_data, p.n_data)[:k] if p.interleave else slice(0, k)
-        self.detector.search_pos = s + self.pre.length + (n_head + n_pay) * p.symbol_len
+        # Search again right after this preamble, not after the burst: if samples were dropped
+        # inside this burst, its nominal end lies beyond the next burst's preamble.
+        self.detector.search_pos = s + self.pre.length
         self.bursts += 1
         burst = self._result(b, b.header, "", np.concatenate([head_pts, side_pts]).reshape(-1),
                              pay.reshape(-1)[order], pay_var.reshape(-1)[order], noise)

@@ -21,6 +21,8 @@ class LinkRun:
     bursts: list
     n_samples: int
     rx_cpu_s: float
+    spans: list          # (first, last+1) transmitted sample index of each burst
+    channel: object      # the LoopbackChannel (its stages keep their records, e.g. overflow events)
 
 
 def random_payload(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -49,12 +51,15 @@ def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, 
     ch = LoopbackChannel(cfg, seed=seed)
     tx = Transmitter(profile)
     rx = receiver if receiver is not None else Receiver(profile)
-    payloads, parts = [], []
+    payloads, parts, spans, pos = [], [], [], 0
     for i in range(n_bursts):
         x = random_payload(rng, payload_len)
         payloads.append(x)
         parts.append(np.zeros(int(rng.integers(*gap)), np.complex64))
         parts.append(tx.modulate(BurstHeader(stream_id=seed & 0xFFFF, frame_index=i, side_info=side_info), x))
+        pos += parts[-2].size
+        spans.append((pos, pos + parts[-1].size))
+        pos += parts[-1].size
     parts.append(np.zeros(gap[1] + profile.symbol_len, np.complex64))
     sent = np.concatenate(parts)
     y = np.concatenate([ch.apply(sent[i:i + 65536]) for i in range(0, sent.size, 65536)])[skip:]
@@ -66,7 +71,7 @@ def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, 
         bursts += rx.process(y[pos:pos + n])
         pos += n
         j += 1
-    return LinkRun(payloads, bursts, int(y.size), time.process_time() - t0)
+    return LinkRun(payloads, bursts, int(y.size), time.process_time() - t0, spans, ch)
 
 
 def output_snr_db(run: LinkRun) -> list[float]:
