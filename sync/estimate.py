@@ -53,10 +53,11 @@ class DelaySmoother:
         self.cp = cp_len
         self.guard = guard
         self.max_widen = max_widen
+        self._key = tuple(int(k) for k in self.k)
         self._idft = np.exp(2j * np.pi * np.outer(np.arange(-guard, cp_len), self.k) / fft_size) / self.k.size
 
     def basis(self, first: int, n_taps: int) -> np.ndarray:
-        return delay_basis(self.k, self.n, first, n_taps)
+        return _delay_basis(self._key, self.n, first, n_taps)
 
     def smooth(self, h_ls: np.ndarray, noise_var: float) -> tuple[np.ndarray, int]:
         """h_ls complex [n_used] with per-subcarrier error variance ``noise_var`` →

@@ -81,6 +81,20 @@ def derotate_grid(y, phase, slope, k):
 
 
 @njit(cache=True)
+def _rotate(v, k, slope, out):
+    """out[i] = v[i]·exp(-j·slope·k[i]) for integer-valued ascending k, by repeated steps."""
+    a = -slope * k[0]
+    rot = complex(np.cos(a), np.sin(a))
+    step = complex(np.cos(slope), -np.sin(slope))
+    prev = k[0]
+    for i in range(v.shape[0]):
+        for _ in range(int(k[i] - prev)):
+            rot *= step
+        prev = k[i]
+        out[i] = v[i] * rot
+
+
+@njit(cache=True)
 def pilot_slopes(z, k, pred, grid, steer):
     """Per-symbol phase slope (rad/subcarrier) of pilot observations.
 
@@ -94,8 +108,7 @@ def pilot_slopes(z, k, pred, grid, steer):
     out = np.empty(s_count)
     r = np.empty(p, np.complex128)
     for s in range(s_count):
-        for i in range(p):
-            r[i] = z[s, i] * np.exp(-1j * pred[s] * k[i])
+        _rotate(z[s], k, pred[s], r)
         best = -1.0
         g_best = 0.0
         for g in range(grid.shape[0]):
@@ -106,11 +119,11 @@ def pilot_slopes(z, k, pred, grid, steer):
             if pw > best:
                 best = pw
                 g_best = grid[g]
+        _rotate(r, k, g_best, r)
         c = 0j
         sw = 0.0
         swk = 0.0
         for i in range(p):
-            r[i] = r[i] * np.exp(-1j * g_best * k[i])
             c += r[i]
             w = r[i].real * r[i].real + r[i].imag * r[i].imag
             sw += w
