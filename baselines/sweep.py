@@ -15,7 +15,6 @@ and MS-SSIM in dB, payload CBR from ``dvst.eval.metrics``).
 from __future__ import annotations
 
 import hashlib
-import math
 import warnings
 from dataclasses import asdict, dataclass, field
 
@@ -243,6 +242,3 @@ def check_schemes(names: list[str]) -> list[str]:
         raise DvstError("a scheme is listed twice")
     return names
 
-
-def is_finite(x) -> bool:
-    return x is not None and math.isfinite(x)

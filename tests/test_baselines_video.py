@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from baselines import capacity, channel, h26x
-from baselines.softcast import SoftCast, chunk_labels, dequantise_variance, quantise_variance
+from baselines.softcast import SoftCast, dequantise_variance, quantise_variance
 from dvst.errors import DvstError
 from dvst.eval.metrics import psnr_db
 from dvst.io.demo import demo_frames

@@ -92,7 +92,6 @@ def _tasks(schemes, figures, n_rates, n_mcs, n_sc, n_snr) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
     import torch
 
     from baselines import separation, sweep
@@ -115,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
     mcs = separation.ALL_MCS if args.mcs == "all" else [separation.parse_mcs(m.strip()) for m in args.mcs.split(",")]
     sc_cbrs = _floats(args.softcast_cbr, "--softcast-cbr")
     snr_sweep = _floats(args.snr_sweep, "--snr-sweep")
+    if "gop" in figures and args.snr not in snr_sweep:  # the per-frame figure is read off the sweep
+        snr_sweep = sorted([*snr_sweep, args.snr])
     notices: list[str] = []
 
     # which DVST models exist; no weights → one-line notice, never a made-up curve
