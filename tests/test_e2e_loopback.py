@@ -223,3 +223,31 @@ def test_frames_split_over_several_bursts_reassemble_and_a_lost_fragment_conceal
     summary, stats = _run(codec, cfg, wrap_tx=lambda d: FrameTx(d, cut))
     assert [s.status for s in stats] == ["decoded"] * 4 + ["concealed"] * 4
     assert "missing" in stats[4].reason and summary["frames_concealed"] == 4
+
+
+def test_two_boards_receiver_started_before_the_transmitter(codec):
+    """``dvst rx`` on one (fake) board, started first; ``dvst tx`` on another, over the air."""
+    import time
+
+    from dvst.link.build import channel_config, load_radio_profile, rx_session, tx_session
+    from radio.devices import PlutoDevice, fake_pluto_pair
+
+    cfg = _cfg(snr_db=20.0, frames=6)
+    profile = load_radio_profile(cfg)
+    a, b = fake_pluto_pair(channel_config(cfg, profile), seed=3)
+    dev_a, dev_b = PlutoDevice(sdr=a).configure(profile), PlutoDevice(sdr=b).configure(profile)
+    keep = Keep()
+    rx = rx_session(cfg, sinks=[keep], device=dev_b, device_name="fake b", profile=profile,
+                    codec=codec, reference="demo")
+    rx.max_frames = 6
+    rx.start()
+    time.sleep(0.5)  # the receiver listens to noise first
+    tx_summary = tx_session(cfg, "demo", codec=codec, device=dev_a).run(timeout=300)
+    assert rx.wait(120)
+    rx.stop()
+    dev_a.close()
+    dev_b.close()
+    summary = rx.summary()
+    assert tx_summary["frames_sent"] == 6
+    assert summary["frames_decoded"] == 6 and [s.index for s in keep.items] == list(range(6))
+    assert summary["psnr_db"] is not None and summary["frames_sent"] is None

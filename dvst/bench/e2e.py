@@ -32,7 +32,6 @@ def measure(frames: int = 40, size: str = "416x240", model: str | None = None, s
 
     import torch
 
-    from dvst.io.video import open_source
     from dvst.link.build import load_codec, loopback_session
     from dvst.link.config import LinkConfig
 

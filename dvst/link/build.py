@@ -6,7 +6,6 @@ Every ``*_session`` function returns a LinkSession that has not been started.
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 import zlib
@@ -480,6 +479,15 @@ class ChunkedTx:
         for i in range(0, n, self.chunk):
             self.dev.tx(padded[i:i + self.chunk])
 
+    def flush(self, chunks: int = 2) -> None:
+        """After the last frame: a little silence, and time for it to leave the board's
+        buffers before the TX buffer is destroyed (which would cut the last burst)."""
+        import time
+
+        for _ in range(chunks):
+            self.dev.tx(np.zeros(self.chunk, np.complex64))
+        time.sleep(chunks * self.chunk / float(self.dev.sample_rate))
+
     def rx(self) -> np.ndarray:
         return self.dev.rx()
 
@@ -498,12 +506,14 @@ def apply_calibration(cfg: LinkConfig, profile):
     return apply_profile(profile, cfg.calibration)
 
 
-def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec: Codec | None = None) -> LinkSession:
-    """``dvst tx``: source → codec → PHY → Pluto. ``cable``: the same board also receives."""
+def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec: Codec | None = None,
+               device=None) -> LinkSession:
+    """``dvst tx``: source → codec → PHY → Pluto. ``cable``: the same board also receives.
+    device: an open, configured Device to use instead of opening ``cfg.uri``."""
     profile = apply_calibration(cfg, load_radio_profile(cfg))
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
-    dev = open_pluto(cfg, cfg.tx_uri or cfg.uri, profile)
+    dev = device if device is not None else open_pluto(cfg, cfg.tx_uri or cfg.uri, profile)
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())}) \
@@ -512,7 +522,8 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
                        sinks=sinks, pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
                        device_name=f"{cfg.device} {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
                        frame_size=(source.width, source.height), msssim=cfg.msssim,
-                       recorder_factory=_recorder(profile, "rx" if cable else "tx"), closers=[dev.close])
+                       recorder_factory=_recorder(profile, "rx" if cable else "tx"),
+                       closers=[dev.close] if device is None else [])  # the caller owns a device it passed
 
 
 def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_name: str = "",

@@ -18,11 +18,10 @@ device with ``rx() -> complex64 [N]`` (an empty array means the end of a recordi
 from __future__ import annotations
 
 import queue
-import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
@@ -31,7 +30,7 @@ from dvst.errors import DvstError
 from dvst.eval.metrics import psnr_db
 from dvst.frames import EncodedFrame
 from dvst.link.concealment import CONCEAL, DECODE, ConcealmentPolicy, Decision
-from dvst.link.framing import AssembledFrame, FramerLimits, Reassembler, split_frame
+from dvst.link.framing import AssembledFrame, Reassembler, parse_link_header, split_frame
 from dvst.link.sinks import LatestQueueSink, Sink, SummarySink
 from dvst.link.stats import FrameStats
 
@@ -116,8 +115,6 @@ class RxChain:
 
     def decode(self, assembled: AssembledFrame) -> tuple[np.ndarray | None, str]:
         """Decode one complete frame with the decoder its model tag names."""
-        from dvst.link.framing import parse_link_header
-
         tag = parse_link_header(assembled.fragments[0].header_bytes)[0]
         if tag not in self.decoders:
             return None, f"coded by an unknown model (tag {tag:04x})"
@@ -526,6 +523,3 @@ class LinkSession:
         if self.tx is None and self.max_frames and self._emitted >= self.max_frames:
             self._stop.set()  # a receiver alone stops after --frames frames
 
-
-def print_status(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
