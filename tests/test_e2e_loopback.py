@@ -251,3 +251,42 @@ def test_two_boards_receiver_started_before_the_transmitter(codec):
     assert tx_summary["frames_sent"] == 6
     assert summary["frames_decoded"] == 6 and [s.index for s in keep.items] == list(range(6))
     assert summary["psnr_db"] is not None and summary["frames_sent"] is None
+
+
+def test_the_decoder_gets_the_sent_symbols_with_calibrated_noise_variance(codec):
+    """What the codec simulation assumes: received = sent + noise whose variance the link
+    reports per symbol, at the codec's own scale (the burst power scaling undone)."""
+    sent, got = {}, {}
+    s = loopback_session(_cfg(snr_db=10.0), "demo", codec=codec)
+
+    class Enc:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def encode(self, frame, snr_db):
+            e = self.inner.encode(frame, snr_db)
+            sent[e.index] = e
+            return e
+
+    class Dec:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def decode(self, rf):
+            got[rf.index] = rf
+            return self.inner.decode(rf)
+
+    s.tx.encoder = Enc(s.tx.encoder)
+    tag = s.tx.tag
+    s.rx.decoders[tag] = (s.rx.decoders[tag][0], Dec(s.rx.decoders[tag][1]))
+    s.run(timeout=300)
+    assert sorted(got) == list(range(FRAMES))
+    for i, rf in got.items():
+        tx = sent[i]
+        assert rf.side_info == tx.side_info and rf.kind == tx.kind and rf.symbols.size == tx.symbols.size
+        err = np.mean(np.abs(rf.symbols - tx.symbols) ** 2)
+        nv = float(np.mean(rf.noise_var))
+        assert 0.8 < err / nv < 1.25, (i, err, nv)
+        # the frame's symbols have unit power, so the effective SNR is 1/noise ≈ the measured SNR
+        assert abs(-10 * np.log10(nv) - rf.snr_db) < 1.0
+        assert abs(rf.snr_db - 10.0) < 1.0

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 from dvst.commands._common import print_table, progress
 
 
 def run_session(session, total: int | None, desc: str, timeout_s: float | None = None) -> dict:
-    """Start ``session``, show a progress bar of frames received, stop it; → summary()."""
+    """Start ``session``, show a progress bar of frames received (or sent), stop it at its
+    end, after ``timeout_s`` or on Ctrl-C (a receiver runs until then); → summary()."""
     bar = progress(total=total, desc=desc, unit="frame")
     session.start()
     t0 = time.perf_counter()
@@ -16,11 +18,13 @@ def run_session(session, total: int | None, desc: str, timeout_s: float | None =
         while not session.wait(0.2):
             n = len(session.summary_sink.stats) if session.rx is not None else session.frames_sent
             bar.update(n - bar.n)
-            if session._errors or (timeout_s is not None and time.perf_counter() - t0 > timeout_s):
+            if session.failed or (timeout_s is not None and time.perf_counter() - t0 > timeout_s):
                 break
+    except KeyboardInterrupt:
+        print("dvst: stopping", file=sys.stderr)
     finally:
-        session.stop()
         bar.close()
+        session.stop()
     return session.summary()
 
 

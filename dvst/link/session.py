@@ -253,13 +253,18 @@ class LinkSession:
         self.start()
         try:
             while not self.wait(0.2):
-                if self._errors:
+                if self.failed:
                     break
                 if timeout is not None and time.perf_counter() - self._t_start > timeout:
                     break
         finally:
             self.stop()
         return self.summary()
+
+    @property
+    def failed(self) -> bool:
+        """True once a worker raised (``stop()`` re-raises the first error)."""
+        return bool(self._errors)
 
     def tx_finished(self) -> bool:
         """True once the transmit half has sent its last frame (or there is none)."""
