@@ -290,3 +290,14 @@ def test_the_decoder_gets_the_sent_symbols_with_calibrated_noise_variance(codec)
         # the frame's symbols have unit power, so the effective SNR is 1/noise ≈ the measured SNR
         assert abs(-10 * np.log10(nv) - rf.snr_db) < 1.0
         assert abs(rf.snr_db - 10.0) < 1.0
+
+
+def test_bench_e2e_reports_fps_latency_and_stage_shares():
+    from dvst.bench.e2e import measure
+
+    r = measure(frames=4, size=SIZE, model="small")
+    assert r["fps"] > 0 and r["latency_ms_p95"] >= r["latency_ms_p50"] > 0
+    assert r["sustained_latency_ms_p95"] > 0 and r["frames_decoded"] == 4
+    assert abs(sum(r["stage_share"].values()) - 1.0) < 1e-9
+    assert {"encode", "decode", "sync+demodulate", "device rx"} <= set(r["stage_share"])
+    assert r["air_cbr"] > r["payload_cbr"] > 0
