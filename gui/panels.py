@@ -200,8 +200,8 @@ class ConstellationPanel(pg.GraphicsLayoutWidget):
 
     def __init__(self, limit: float = 2.0, parent=None):
         super().__init__(parent=parent)
-        self.plot = _plot(self, _keyed("Equalised", *((label, colour) for _, label, colour, _ in self.SETS)),
-                          "I", "Q")
+        self.plot = _plot(self, _keyed("", *((label, colour) for _, label, colour, _ in self.SETS)),
+                          "I (equalised)", "Q")
         self.plot.setAspectLocked(True)
         self.plot.setRange(xRange=(-limit, limit), yRange=(-limit, limit), padding=0.02)
         self.scatters = {}

@@ -47,6 +47,9 @@ QCheckBox::indicator:checked {{ background: {MEASURED}; border-color: {MEASURED}
 QLabel#value {{ color: #ffffff; font-family: monospace; }}
 QLabel#title {{ color: {FOREGROUND}; font-size: {TITLE_PT}pt; font-weight: bold; }}
 QStatusBar {{ color: {MUTED}; }}
+QScrollBar:vertical {{ background: {BACKGROUND}; width: 10px; margin: 0; }}
+QScrollBar::handle:vertical {{ background: #3a4150; border-radius: 4px; min-height: 30px; }}
+QScrollBar::add-line:vertical, QScrollBar::sub-line:vertical {{ height: 0; }}
 """
 
 

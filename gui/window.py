@@ -37,7 +37,6 @@ class MainWindow(QtWidgets.QMainWindow):
     """
 
     frameShown = QtCore.Signal(object)
-    _finished = QtCore.Signal(object, object, object)  # background job: done callback, result, error
 
     def __init__(self, session=None, session_factory: SessionFactory | None = None,
                  settings: LinkSettings | None = None, models: list[str] | None = None, poll_ms: int = 40,
@@ -71,7 +70,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.plot_panels = (self.constellation, self.channel, self.spectrum, self.history)
 
         middle = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        for w, stretch in ((self.constellation, 3), (self.channel, 4), (self.spectrum, 5)):
+        for w, stretch in ((self.constellation, 4), (self.channel, 4), (self.spectrum, 5)):
             middle.addWidget(w)
             middle.setStretchFactor(middle.count() - 1, stretch)
         left = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -107,7 +106,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.timer = QtCore.QTimer(self, interval=poll_ms)
         self.timer.timeout.connect(self.poll)
-        self._finished.connect(lambda done, result, error: done(result, error))
+        self._jobs_done: queue.Queue = queue.Queue()  # (done callback, result, error) of background jobs
+        self._jobs_pending = 0
+        self._job_timer = QtCore.QTimer(self, interval=25)
+        self._job_timer.timeout.connect(self._collect_jobs)
 
     # -- session control ------------------------------------------------------------------
     def start(self) -> bool:
@@ -167,7 +169,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def _in_background(self, fn, done) -> None:
-        """Run ``fn()`` in a daemon thread; ``done(result, error message or None)`` runs in the GUI thread."""
+        """Run ``fn()`` in a daemon thread; ``done(result, error message or None)`` runs in the GUI thread.
+
+        The thread only puts its outcome on a queue that a GUI-thread timer drains: no Qt call
+        ever happens outside the GUI thread.
+        """
         def work():
             try:
                 result, error = fn(), None
@@ -175,9 +181,22 @@ class MainWindow(QtWidgets.QMainWindow):
                 result, error = None, str(e)
             except Exception as e:  # noqa: BLE001 - a bug, said on one line like the CLI does
                 result, error = None, f"internal error: {type(e).__name__}: {e}"
-            self._finished.emit(done, result, error)
+            self._jobs_done.put((done, result, error))
 
+        self._jobs_pending += 1
+        self._job_timer.start()
         threading.Thread(target=work, name="gui-background", daemon=True).start()
+
+    def _collect_jobs(self) -> None:
+        while True:
+            try:
+                done, result, error = self._jobs_done.get_nowait()
+            except queue.Empty:
+                break
+            self._jobs_pending -= 1
+            done(result, error)
+        if self._jobs_pending == 0:
+            self._job_timer.stop()
 
     def stop(self, message: str = "stopped") -> None:
         """Stop the session (its threads are joined) and show what it still delivered.

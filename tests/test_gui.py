@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from dvst.errors import DvstError
-from dvst.link import FrameStats
 from dvst.link.config import LinkConfig
+from gui.bench import synthetic_stats
 from gui.display import History, Waterfall, psd_dbfs
 
 pytestmark = pytest.mark.gui
@@ -20,23 +20,8 @@ pytestmark = pytest.mark.gui
 RATE = 2e6
 
 
-def make_stats(i: int, rng=None, concealed: int = 0) -> FrameStats:
-    """A plausible frame: a 64×96 picture, noisy QPSK pilots/header, Gaussian payload, a tone."""
-    rng = rng or np.random.default_rng(i)
-    original = rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)
-    rec = np.clip(original.astype(int) + rng.integers(-8, 9, original.shape), 0, 255).astype(np.uint8)
-    qpsk = ((rng.integers(0, 2, 200) * 2 - 1) + 1j * (rng.integers(0, 2, 200) * 2 - 1)) / np.sqrt(2)
-    n = np.arange(4096)
-    snippet = 0.1 * np.exp(2j * np.pi * 0.125 * n) + 0.01 * (rng.standard_normal(4096) + 1j * rng.standard_normal(4096))
-    return FrameStats(
-        index=i, kind="I" if i % 4 == 0 else "P", status="decoded", psnr_db=30.0 + i, msssim_db=14.0 + i,
-        payload_cbr=0.02, air_cbr=0.031, snr_measured_db=14.6 + 0.1 * i, snr_set_db=15.0, cfo_hz=123.4,
-        sfo_ppm=-1.5, timing=1000 * i, latency_ms=42.0, fps=25.0, original=original, reconstruction=rec,
-        constellation={"payload": (rng.standard_normal(1000) + 1j * rng.standard_normal(1000)).astype(np.complex64) / 2,
-                       "pilots": (qpsk[:100] * 1.02).astype(np.complex64),
-                       "header": (qpsk[100:] * 0.98).astype(np.complex64)},
-        channel_mag=np.linspace(0.5, 1.5, 104).astype(np.float32), rx_snippet=snippet.astype(np.complex64),
-        sample_rate=RATE, device="loopback", model="small", frames_concealed=concealed)
+def make_stats(i: int, concealed: int = 0):
+    return synthetic_stats(i, sample_rate=RATE, concealed=concealed)
 
 
 class ScriptedSession:
