@@ -216,22 +216,32 @@ class ClipBench:
             model = self._links[("model", model_name)]
             r = evaluate(self.frames, model, snr_db, channel=channel, gop=self.gop, eta=eta, seed=self.seed)
             pf = r["per_frame"]
+            from dvst.zoo import get_entry
+
+            e = get_entry(model_name)
+            params = {"model": model_name, "eta": eta, "trained_channel": e.channel, "trained_snr_db": e.snr_db}
             self._sims[key] = Point(scheme, float(r["payload_cbr"]), float(r["psnr_db"]), float(r["msssim_db"]),
-                                    float(snr_db), channel, {"model": model_name, "eta": eta},
+                                    float(snr_db), channel, params,
                                     [f["payload_cbr"] for f in pf], [f["psnr_db"] for f in pf], 0)
         return self._sims[key]
 
 
-def dvst_models(scheme: str, channel: str = "awgn") -> list:
-    """Zoo entries behind a DVST scheme name: ``dvst`` = every PSNR (MSE) model for the
-    channel; ``dvst:NAME`` = that model (an ablation or one λ). Empty when none is shipped."""
+def dvst_models(scheme: str) -> list:
+    """Zoo entries with weights behind a DVST scheme name: ``dvst`` = every PSNR (MSE) model;
+    ``dvst:NAME`` = that model (an ablation, one λ, another training SNR). Empty when none."""
     from dvst.zoo import list_models
 
-    entries = list_models()
+    entries = [e for e in list_models() if e.path.is_file()]
     if scheme == "dvst":
-        return [e for e in entries if e.metric == "mse" and e.channel == channel and e.path.is_file()]
+        return [e for e in entries if e.metric == "mse"]
     name = scheme.split(":", 1)[1]
-    return [e for e in entries if e.name == name and e.path.is_file()]
+    return [e for e in entries if e.name == name]
+
+
+def for_channel(entries: list, channel: str) -> list:
+    """The entries trained for ``channel``; if there are none, all of them (then the figure is
+    a mismatched-channel one: each point's params name the model's own training channel)."""
+    return [e for e in entries if e.channel == channel] or list(entries)
 
 
 def check_schemes(names: list[str]) -> list[str]:

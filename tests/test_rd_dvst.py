@@ -38,7 +38,7 @@ def test_dvst_goes_through_evaluate(temp_zoo, tmp_path):
     e = json.loads(out.read_text())["inputs"]["demo"]["schemes"]["dvst"]
     assert sorted(p["params"]["eta"] for p in e["points"]) == [0.1, 0.3]  # the η of the zoo's table
     for p in e["points"]:
-        assert p["params"]["model"] == "untrained-small"
+        assert p["params"]["model"] == "untrained-small" and p["params"]["trained_snr_db"] == [0.0, 20.0]
         assert p["cbr"] == pytest.approx(sum(p["frame_cbr"]) / 4)
         assert p["snr_db"] == 10.0
     # a larger bandwidth scale η spends more symbols

@@ -121,14 +121,11 @@ def run(args: argparse.Namespace) -> int:
     # which DVST models exist; no weights → one-line notice, never a made-up curve
     dvst_entries = {}
     for s in [s for s in schemes if s.startswith("dvst")]:
-        try:
-            found = sweep.dvst_models(s, args.channel)
-        except ImportError:
-            found = []
+        found = sweep.dvst_models(s)
         if found:
             dvst_entries[s] = found
         else:
-            notices.append(f"{s} skipped: the model zoo (dvst/zoo/models.yaml) ships no trained weights for it")
+            notices.append(f"{s} skipped: the model zoo (dvst/zoo/models.yaml) has no trained weights for it")
             print(f"dvst bench rd: {notices[-1]}", file=sys.stderr)
     schemes = [s for s in schemes if not s.startswith("dvst") or s in dvst_entries]
 
@@ -200,7 +197,7 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 entry["points"] = [p.as_json() for p in pts]
             else:
                 pts = []
-                for e in dvst_entries[s]:
+                for e in sweep.for_channel(dvst_entries[s], args.channel):
                     etas = sorted({et for et, _ in e.eta_cbr}) or [e.eta]
                     pts += [bench.dvst_point(s, e.name, et, design_snr, args.channel) for et in etas]
                 entry["points"] = [p.as_json() for p in sorted(pts, key=lambda p: p.cbr)]
@@ -228,7 +225,7 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 except DvstError as e:
                     notices.append(f"SoftCast at CBR {fixed:g}: {e}")
             else:
-                pick = _dvst_pick(dvst_entries[s], fixed, ch, eta_for_cbr)
+                pick = _dvst_pick(sweep.for_channel(dvst_entries[s], ch), fixed, eta_for_cbr)
                 if pick is None:
                     notices.append(f"{s}: no model reaches CBR {fixed:g} on {ch}; no {fig} curve")
                 else:
@@ -265,20 +262,16 @@ def _each(values, step):
         step()
 
 
-def _dvst_pick(entries, target, channel, eta_for_cbr):
-    """The zoo model (and η) of a DVST scheme that reaches ``target`` CBR, nearest its own rate."""
+def _dvst_pick(entries, target, eta_for_cbr):
+    """The zoo model (and η) that reaches ``target`` CBR, the one nearest its own rate."""
     best = None
     for e in entries:
-        if e.channel != channel and channel == "rayleigh":
-            continue
         eta = eta_for_cbr(e, target)
         if eta is None:
             continue
         score = abs(math.log(target / e.measured.payload_cbr)) if e.measured.payload_cbr > 0 else math.inf
         if best is None or score < best[0]:
             best = (score, e, eta)
-    if best is None and channel == "rayleigh":  # no fading-tuned model: the AWGN one, mismatched
-        return _dvst_pick(entries, target, "awgn", eta_for_cbr)
     return None if best is None else best[1:]
 
 
