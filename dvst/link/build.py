@@ -272,8 +272,8 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     chan = channel_config(cfg, profile)
     tx_dev, rx_dev = loopback_pair(chan, cfg.seed)
-    _configure(tx_dev, profile)
-    _configure(rx_dev, profile)
+    tx_dev.configure(profile)
+    rx_dev.configure(profile)
     modem_tx = PhyModem(profile, cfg.max_burst_symbols)
     modem_rx = PhyModem(profile, cfg.max_burst_symbols)
     tx = TxChain(codec.encoder(cfg.gop), modem_tx, codec.tag, new_stream_id(), cfg.snr_db)
@@ -303,12 +303,12 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
         rx_dev.rx_buffer_size = cfg.loopback_buffer
     gate = GatedRx(rx_dev, tx_dev.air_out)
     session = LinkSession(source=source, tx=tx, tx_device=tx_dev, rx=rx, rx_device=gate, sinks=sinks,
-                       pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
-                       snr_set_db=cfg.snr_db, device_name=f"loopback ({chan.name})",
-                       sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
-                       msssim=cfg.msssim, channel_control=channel_control,
-                       target_control=target_control, recorder_factory=_recorder(profile, "rx"),
-                       closers=[tx_dev.close, rx_dev.close], rx_drain_buffers=16)
+                          pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
+                          snr_set_db=cfg.snr_db, device_name=f"loopback ({chan.name})",
+                          sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
+                          msssim=cfg.msssim, channel_control=channel_control,
+                          target_control=target_control, recorder_factory=_recorder(profile, "rx"),
+                          closers=[tx_dev.close, rx_dev.close], rx_drain_buffers=16)
     gate.finished = session.tx_finished
     return session
 
@@ -358,10 +358,6 @@ class GatedRx:
     def interrupt(self) -> None:
         """Make a waiting rx() return (the session is stopping)."""
         self._interrupted = True
-
-
-def _configure(dev, profile) -> None:
-    dev.configure(profile)
 
 
 class RxTap(Device):
