@@ -10,8 +10,10 @@ do not depend on the weights except through the per-patch bandwidths, which the 
 sets near the top of V (a slight overestimate of the JSCC cost).
 
 Keys of ``--json``: ``{cfg}_params``, ``{cfg}_{i,p}frame_{encode,decode}_ms``,
-``{cfg}_{i,p}frame_{encode,decode}_macs_per_pixel``, ``{cfg}_pframe_cbr``, plus ``threads``,
-``size``, ``cpu``.
+``{cfg}_{i,p}frame_{encode,decode}_cpu_ms`` (process CPU time, all threads together: on a
+machine shared with other jobs, with ``--threads 1``, the compute time free of waiting for a
+core), ``{cfg}_{i,p}frame_{encode,decode}_macs_per_pixel``, ``{cfg}_pframe_cbr``, plus
+``threads``, ``size``, ``cpu``, ``load_avg`` (1-minute load average when the run started).
 """
 
 from __future__ import annotations
@@ -45,6 +47,13 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
+def _load() -> float | None:
+    try:
+        return float(open("/proc/loadavg", encoding="utf-8").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _macs(fn) -> float:
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -67,32 +76,36 @@ def measure(cfg, model, width: int, height: int, repeat: int) -> dict:
                                  np.full(e.symbols.size, 0.1, np.float32), e.side_info, 10.0)
     enc, dec = VideoEncoder(model, gop=10 ** 9), VideoDecoder(model)
     out: dict = {"params": sum(p.numel() for p in model.parameters())}
+    clock = lambda: (time.perf_counter(), time.process_time())  # noqa: E731
+    t = {k: [] for k in ("iframe_encode", "iframe_decode", "pframe_encode", "pframe_decode")}
     # I-frames: encode and decode the first frame again and again
-    t_ie, t_id = [], []
     for k in range(max(3, repeat // 2)):
         enc.reset()
         dec.reset()
-        t0 = time.perf_counter()
+        c0 = clock()
         e = enc.encode(frames[0], 10.0)
-        t1 = time.perf_counter()
+        c1 = clock()
         dec.decode(rx(e))
-        t_id.append(time.perf_counter() - t1)
-        t_ie.append(t1 - t0)
+        c2 = clock()
+        t["iframe_encode"].append((c1[0] - c0[0], c1[1] - c0[1]))
+        t["iframe_decode"].append((c2[0] - c1[0], c2[1] - c1[1]))
     # P-frames: a running GOP (warm-up on the first)
-    t_pe, t_pd, cbr = [], [], []
+    cbr = []
     for k, f in enumerate(frames[1:]):
-        t0 = time.perf_counter()
+        c0 = clock()
         e = enc.encode(f, 10.0)
-        t1 = time.perf_counter()
+        c1 = clock()
         dec.decode(rx(e))
-        t2 = time.perf_counter()
+        c2 = clock()
         if k:
-            t_pe.append(t1 - t0)
-            t_pd.append(t2 - t1)
+            t["pframe_encode"].append((c1[0] - c0[0], c1[1] - c0[1]))
+            t["pframe_decode"].append((c2[0] - c1[0], c2[1] - c1[1]))
             cbr.append(e.payload_cbr)
-    med = lambda v: 1e3 * float(np.median(v[1:] if len(v) > 2 else v))  # noqa: E731
-    out.update(iframe_encode_ms=med(t_ie), iframe_decode_ms=med(t_id),
-               pframe_encode_ms=med(t_pe), pframe_decode_ms=med(t_pd), pframe_cbr=float(np.mean(cbr)))
+    for key, v in t.items():
+        v = np.asarray(v[1:] if len(v) > 2 else v)
+        out[f"{key}_ms"] = 1e3 * float(np.median(v[:, 0]))
+        out[f"{key}_cpu_ms"] = 1e3 * float(np.median(v[:, 1]))
+    out["pframe_cbr"] = float(np.mean(cbr))
     # MACs per pixel, counted on the same calls
     n_pix = width * height
     enc.reset()
@@ -129,7 +142,7 @@ def run(args) -> int:
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
     figures: dict = {"threads": args.threads, "size": f"{width}x{height}", "cpu": _cpu_name(),
-                     "torch": torch.__version__}
+                     "torch": torch.__version__, "load_avg": _load()}
     rows = []
     for name in names:
         cfg = load_model_config(name)

@@ -375,11 +375,11 @@ def frame_to_tensor(frame) -> torch.Tensor:
 def tensor_to_frame(x: torch.Tensor, height: int, width: int) -> np.ndarray:
     """float [1, 3, H', W'] → uint8 [height, width, 3] (cropped, clipped, rounded)."""
     x = x[0, :, :height, :width].clamp(0, 1).mul(255).round().to(torch.uint8)
-    return x.permute(1, 2, 0).contiguous().numpy()
+    return x.permute(1, 2, 0).contiguous().cpu().numpy()
 
 
 def _to_complex(s: torch.Tensor, mask: torch.Tensor) -> np.ndarray:
-    v = s[mask].double().numpy()
+    v = s[mask].double().cpu().numpy()
     return (v[:, 0] + 1j * v[:, 1]).astype(np.complex64)
 
 
@@ -395,6 +395,7 @@ class VideoEncoder:
                  eta_motion: float | None = None) -> None:
         if gop < 1:
             raise DvstError(f"gop must be ≥ 1, got {gop}")
+        torch.set_flush_denormal(True)    # denormals slow CPU convolutions many times over
         self.model = model.eval()
         self.gop = gop
         self.eta = eta
@@ -409,12 +410,13 @@ class VideoEncoder:
 
     def encode(self, frame: np.ndarray, snr_db: float) -> CodedFrame:
         """frame uint8 [H, W, 3], snr_db: the SNR the receiver reports (conditions the JSCC)."""
-        x = frame_to_tensor(frame)
+        device = next(self.model.parameters()).device
+        x = frame_to_tensor(frame).to(device)
         h, w = frame.shape[:2]
         cfg = self.model.config
         p_frame = self._ref is not None and self._size == (h, w) and self.index % self.gop != 0
         x = pad_frames(x, cfg.pad_multiple)
-        snr = snr_tensor(float(snr_db), 1)
+        snr = snr_tensor(float(snr_db), 1, device)
         eta = self.model.link.eta if self.eta is None else float(self.eta)
         eta_mv = (self.model.motion_link.eta if cfg.motion_link else cfg.eta_motion) \
             if self.eta_motion is None else float(self.eta_motion)
@@ -424,13 +426,13 @@ class VideoEncoder:
                 parts = [(code["s_ml"], code["mask_ml"])] if cfg.motion_link else []
                 parts.append((code["s_pl"], code["mask_pl"]))
                 idx_pl = code["idx_pl"]
-                idx_ml = code["idx_ml"][0].numpy() if cfg.motion_link else None
+                idx_ml = code["idx_ml"][0].cpu().numpy() if cfg.motion_link else None
             else:
                 code, ref = self.model.transmit_iframe(x, snr, eta)
                 parts, idx_pl, idx_ml = [(code["s"], code["mask"])], code["idx"], None
             ref.x = ref.x.clamp(0, 1)
         symbols = np.concatenate([_to_complex(s, m) for s, m in parts])
-        info = SideInfo(cfg.fingerprint(), h, w, eta, eta_mv, idx_pl[0].numpy(), idx_ml)
+        info = SideInfo(cfg.fingerprint(), h, w, eta, eta_mv, idx_pl[0].cpu().numpy(), idx_ml)
         out = CodedFrame(self.index, "P" if p_frame else "I", symbols, pack(info, cfg))
         self._ref, self._size = ref, (h, w)
         self.index += 1
@@ -441,6 +443,7 @@ class VideoDecoder:
     """The receiver: :class:`ReceivedFrame` → uint8 [H, W, 3], from its own buffer only."""
 
     def __init__(self, model: DVSTModel) -> None:
+        torch.set_flush_denormal(True)
         self.model = model.eval()
         self.reset()
 
@@ -457,7 +460,7 @@ class VideoDecoder:
             raise DvstError("no frame decoded yet, nothing to conceal with")
         return self._last_frame
 
-    def _slots(self, rx_sym, rx_nv, idx: np.ndarray, values: list[int], offset: int):
+    def _slots(self, rx_sym, rx_nv, idx: np.ndarray, values: list[int], offset: int, device):
         """Received symbols of one link → (ŝ [1, Np, vmax, 2], noise_var [1, Np, vmax], next offset)."""
         vals = np.asarray(values)[idx.reshape(-1)]
         vmax = max(values)
@@ -468,7 +471,7 @@ class VideoDecoder:
         seg = rx_sym[offset: offset + n]
         s[mask, 0], s[mask, 1] = seg.real, seg.imag
         nv[mask] = rx_nv[offset: offset + n]
-        return torch.from_numpy(s)[None], torch.from_numpy(nv)[None], offset + n
+        return torch.from_numpy(s)[None].to(device), torch.from_numpy(nv)[None].to(device), offset + n
 
     def decode(self, rx: ReceivedFrame) -> np.ndarray:
         cfg = self.model.config
@@ -485,21 +488,22 @@ class VideoDecoder:
             expected += int(np.asarray(cfg.v_motion)[info.idx_ml].sum())
         if rx.symbols.size != expected:
             raise DvstError(f"frame {rx.index}: {rx.symbols.size} symbols, side information says {expected}")
-        snr = snr_tensor(float(rx.snr_db), 1)
-        to_idx = lambda a: torch.from_numpy(a.astype(np.int64))[None]  # noqa: E731
+        dev = next(self.model.parameters()).device
+        snr = snr_tensor(float(rx.snr_db), 1, dev)
+        to_idx = lambda a: torch.from_numpy(a.astype(np.int64))[None].to(dev)  # noqa: E731
         off = 0
         with torch.inference_mode():
             if rx.kind == "I":
-                s, nv, off = self._slots(rx.symbols, rx.noise_var, info.idx_pl, cfg.v_primary, off)
+                s, nv, off = self._slots(rx.symbols, rx.noise_var, info.idx_pl, cfg.v_primary, off, dev)
                 ref = self.model.receive_iframe(s, nv, to_idx(info.idx_pl), snr)
             else:
                 parts = {}
                 if info.idx_ml is not None:
                     parts["s_ml"], parts["nv_ml"], off = self._slots(rx.symbols, rx.noise_var, info.idx_ml,
-                                                                     cfg.v_motion, off)
+                                                                     cfg.v_motion, off, dev)
                     parts["idx_ml"] = to_idx(info.idx_ml)
                 parts["s_pl"], parts["nv_pl"], off = self._slots(rx.symbols, rx.noise_var, info.idx_pl,
-                                                                 cfg.v_primary, off)
+                                                                 cfg.v_primary, off, dev)
                 parts["idx_pl"] = to_idx(info.idx_pl)
                 ref, _, _ = self.model.receive_pframe(parts, self._ref, snr)
             ref.x = ref.x.clamp(0, 1)
