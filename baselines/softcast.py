@@ -95,11 +95,66 @@ class SoftCast:
         """Bits of one GOP's metadata: 3 DC + κ as float32, 8 bits per chunk."""
         return 32 * 4 + 8 * 3 * g * self.grid[0] * self.grid[1]
 
+    def encode_gop(self, gop: np.ndarray, analog_symbols: int) -> tuple[np.ndarray, bytes, int]:
+        """One GOP uint8 [G, H, W, 3] → (analog symbols complex64 [K ≤ analog_symbols], unit
+        average power; metadata bytes (3 DC + κ float32 little-endian, one λ code per chunk);
+        number of chunks sent)."""
+        from scipy.fft import dctn
+
+        g, h, w = gop.shape[:3]
+        x = np.einsum("ij,thwj->ithw", RGB_TO_YCC, gop.astype(np.float64))
+        coef = dctn(x, type=2, norm="ortho", axes=(1, 2, 3))
+        dc = coef[:, 0, 0, 0].astype(np.float32)
+        coef[:, 0, 0, 0] = 0.0
+        labels = chunk_labels(g, h, w, self.grid)
+        n_ch = int(labels.max()) + 1
+        count = np.bincount(labels.ravel(), minlength=n_ch)
+        energy = np.bincount(labels.ravel(), (coef * coef).ravel(), minlength=n_ch)
+        q = quantise_variance(energy / count)
+        # chunk selection: largest λ̂ first, as many as the bandwidth holds (2 reals/symbol)
+        order = np.argsort(-q.astype(np.int64), kind="stable")
+        fits = np.cumsum(count[order]) <= 2 * analog_symbols
+        keep = np.zeros(n_ch, bool)
+        keep[order[fits & (q[order] > 0)]] = True
+        q = np.where(keep, q, 0).astype(np.uint8)
+        mask = keep[labels]
+        values = coef[mask]  # C order over [3, G, H, W]; the receiver rebuilds the same mask
+        lam_el = dequantise_variance(q)[labels[mask]]
+        denom = float(np.sum(values * values / np.sqrt(lam_el))) if values.size else 0.0
+        kappa = np.float32(values.size / (2 * denom) if denom > 0 else 1.0)
+        tx = np.sqrt(float(kappa)) * lam_el ** -0.25 * values
+        n_sym = (tx.size + 1) // 2
+        tx = np.concatenate([tx, np.zeros(2 * n_sym - tx.size)])
+        meta = np.append(dc, kappa).astype("<f4").tobytes() + q.tobytes()
+        return (tx[0::2] + 1j * tx[1::2]).astype(np.complex64), meta, int(keep.sum())
+
+    def decode_gop(self, received: np.ndarray, noise_var: np.ndarray, metadata: bytes,
+                   g: int, h: int, w: int) -> np.ndarray:
+        """LLSE decoding of one GOP from equalised symbols complex [K], their noise variance
+        float [K] and the decoded metadata; returns uint8 [G, H, W, 3]."""
+        from scipy.fft import idctn
+
+        head = np.frombuffer(metadata[:16], "<f4").astype(np.float64)
+        q = np.frombuffer(metadata[16:], np.uint8)
+        labels = chunk_labels(g, h, w, self.grid)
+        mask = (q > 0)[labels]
+        lam_el = dequantise_variance(q)[labels[mask]]
+        gain = np.sqrt(head[3]) * lam_el ** -0.25
+        r = np.asarray(received).reshape(-1)
+        y = np.empty(2 * r.size)
+        y[0::2], y[1::2] = r.real, r.imag
+        var_real = np.repeat(np.asarray(noise_var, np.float64).reshape(-1) / 2, 2)[: lam_el.size]
+        est = gain * lam_el / (gain * gain * lam_el + var_real) * y[: lam_el.size]
+        rec = np.zeros((3, g, h, w))
+        rec[mask] = est
+        rec[:, 0, 0, 0] = head[:3]
+        xr = idctn(rec, type=2, norm="ortho", axes=(1, 2, 3))
+        rgb = np.einsum("ij,jthw->thwi", YCC_TO_RGB, xr)
+        return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
     def run(self, frames: np.ndarray, cbr: float, snr_db: float, channel: str = "awgn",
             seed: int = 0) -> SchemeResult:
         """Send uint8 frames [T, H, W, 3] at payload CBR ``cbr`` through the channel."""
-        from scipy.fft import dctn, idctn
-
         frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
             raise DvstError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {list(frames.shape)}")
@@ -114,72 +169,28 @@ class SoftCast:
         symbols = np.zeros(t_all)
         shown = np.zeros(t_all, bool)
         last = np.full((h, w, 3), 128, np.uint8)
-        n_meta_fail = 0
-        n_sent = n_chunks = 0
+        n_meta_fail = n_sent = n_chunks = 0
         for g0 in range(0, t_all, self.gop):
             gop = frames[g0: g0 + self.gop]
             g = gop.shape[0]
-            meta_bits = self.metadata_bits(g)
-            meta_symbols = self.metadata_link.n_symbols(meta_bits)
+            meta_symbols = self.metadata_link.n_symbols(self.metadata_bits(g))
             analog = int(math.floor(cbr * h * w * 3 * g)) - meta_symbols
             if analog < 0:
                 raise DvstError(f"CBR {cbr:.4g} is too low for SoftCast: its metadata alone needs "
                                 f"{meta_symbols / (h * w * 3 * g):.4g}")
-            x = np.einsum("ij,thwj->ithw", RGB_TO_YCC, gop.astype(np.float64))
-            coef = dctn(x, type=2, norm="ortho", axes=(1, 2, 3))
-            dc = coef[:, 0, 0, 0].astype(np.float32)
-            coef[:, 0, 0, 0] = 0.0
-            labels = chunk_labels(g, h, w, self.grid)
-            n_ch = int(labels.max()) + 1
-            count = np.bincount(labels.ravel(), minlength=n_ch)
-            energy = np.bincount(labels.ravel(), (coef * coef).ravel(), minlength=n_ch)
-            q = quantise_variance(energy / count)
-            # chunk selection: largest λ̂ first, as many as the bandwidth holds (2 reals/symbol)
-            order = np.argsort(-q.astype(np.int64), kind="stable")
-            fits = np.cumsum(count[order]) <= 2 * analog
-            keep = np.zeros(n_ch, bool)
-            keep[order[fits & (q[order] > 0)]] = True
-            q = np.where(keep, q, 0).astype(np.uint8)
-            lam = dequantise_variance(q)
-            mask = keep[labels]
-            values = coef[mask]  # C order over [3, G, H, W]; the receiver rebuilds the same mask
-            lam_el = lam[labels[mask]]
-            denom = float(np.sum(values * values / np.sqrt(lam_el))) if values.size else 0.0
-            kappa = np.float32(values.size / (2 * denom) if denom > 0 else 1.0)
-            gain = np.sqrt(float(kappa)) * lam_el ** -0.25
-            tx = gain * values
-            n_sym = (tx.size + 1) // 2
-            tx = np.concatenate([tx, np.zeros(2 * n_sym - tx.size)])
-            s = (tx[0::2] + 1j * tx[1::2]).astype(np.complex64)
+            s, meta, sent = self.encode_gop(gop, analog)
             r, nv = symbol_channel.transmit(s, snr_db, channel, rng)
-
-            meta = np.concatenate([np.frombuffer(np.append(dc, kappa).astype("<f4").tobytes(), np.uint8), q])
-            bits_hat, meta_ok = self.metadata_link.transmit(np.unpackbits(meta), snr_db, channel, rng)
-            symbols[g0: g0 + g] = (n_sym + meta_symbols) / g
-            n_sent += int(keep.sum())
-            n_chunks += n_ch
+            bits_hat, meta_ok = self.metadata_link.transmit(np.unpackbits(np.frombuffer(meta, np.uint8)),
+                                                            snr_db, channel, rng)
+            symbols[g0: g0 + g] = (s.size + meta_symbols) / g
+            n_sent += sent
+            n_chunks += 3 * g * self.grid[0] * self.grid[1]
             if not meta_ok:
                 n_meta_fail += 1
                 out[g0: g0 + g] = last
                 continue
             # the receiver works from the metadata it decoded
-            meta_hat = np.packbits(bits_hat)
-            head = np.frombuffer(meta_hat[:16].tobytes(), "<f4").astype(np.float64)
-            q_hat = meta_hat[16:]
-            lam_hat = dequantise_variance(q_hat)
-            mask_hat = (q_hat > 0)[labels]
-            lam_el = lam_hat[labels[mask_hat]]
-            gain = np.sqrt(head[3]) * lam_el ** -0.25
-            y = np.empty(2 * r.size)
-            y[0::2], y[1::2] = r.real, r.imag
-            var_real = np.repeat(nv.astype(np.float64) / 2, 2)[: lam_el.size]
-            est = gain * lam_el / (gain * gain * lam_el + var_real) * y[: lam_el.size]
-            rec = np.zeros_like(coef)
-            rec[mask_hat] = est
-            rec[:, 0, 0, 0] = head[:3]
-            xr = idctn(rec, type=2, norm="ortho", axes=(1, 2, 3))
-            rgb = np.einsum("ij,jthw->thwi", YCC_TO_RGB, xr)
-            out[g0: g0 + g] = np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+            out[g0: g0 + g] = self.decode_gop(r, nv, np.packbits(bits_hat).tobytes(), g, h, w)
             shown[g0: g0 + g] = True
             last = out[g0 + g - 1]
         info = {"gops_metadata_lost": n_meta_fail, "chunks_sent": n_sent, "chunks_total": n_chunks,

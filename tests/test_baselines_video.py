@@ -142,12 +142,20 @@ def test_softcast_cbr_by_hand(clip):
     assert res.cbr() == pytest.approx((meta_sym + sent * 96) / (4 * 48 * 64 * 3))
 
 
-def test_softcast_power_is_unit_on_average(clip):
-    # with σ² → ∞ nothing is learnt: LLSE returns the mean (DC only), never an amplified noise
+def test_softcast_power_scaling_and_llse(clip):
     sc = SoftCast(metadata_link=IdealMetadataLink(), grid=(4, 4))
+    gop = clip[:4]
+    s, meta, sent = sc.encode_gop(gop, 3000)
+    assert 0 < sent and s.size <= 3000 and len(meta) == 16 + 3 * 4 * 16
+    assert np.mean(np.abs(s) ** 2) == pytest.approx(1.0, rel=1e-3)  # unit average power
+    # noiseless: the LLSE weight is 1/g, so the kept coefficients come back exactly
+    exact = sc.decode_gop(s, np.zeros(s.size), meta, 4, 48, 64)
+    noisy = sc.decode_gop(s + 0.3 * (1 + 1j), np.full(s.size, 0.18), meta, 4, 48, 64)
+    assert psnr_db(gop, exact) > psnr_db(gop, noisy)
+    big, _, _ = sc.encode_gop(gop, 10_000)
+    assert big.size > s.size and np.mean(np.abs(big) ** 2) == pytest.approx(1.0, rel=1e-3)
+    # with σ² → ∞ LLSE shrinks to the mean: a blurred picture, never amplified noise
     res = sc.run(clip, 0.3, -30.0)
-    dc_only = sc.run(clip, 0.3, 200.0)
-    assert np.mean(res.frame_psnr(clip)) < np.mean(dc_only.frame_psnr(clip))
     assert res.frames.std() < clip.std()
 
 
