@@ -91,6 +91,7 @@ class Preamble:
 
     @cached_property
     def timing_template(self) -> np.ndarray:
-        """complex64: the last detection period plus the training part — unique in time, so its
-        cross-correlation peak marks the burst start without the periodic ambiguity."""
-        return self.waveform[self.sync_len - self.period:]
+        """complex64: the last detection period, the training CP and the first training symbol —
+        unique in time, so its cross-correlation peak marks the burst start without the
+        periodic ambiguity of either part."""
+        return self.waveform[self.sync_len - self.period: self.sync_len + self.profile.cp_len + self.profile.fft_size]

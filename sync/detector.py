@@ -27,7 +27,7 @@ from sync.stream import SampleStream
 from sync.timing import cross_correlation, earliest_path
 
 INTEGER_SCORE_MIN = 0.3   # noise: ~1/sqrt(95) ≈ 0.1 at each of ~10 shifts; 0 dB in-band signal: ≈ 0.5
-CORR_MIN = 0.06           # noise: ~1/336 per lag; 0 dB in-band flat channel: ≈ 0.4
+CORR_MIN = 0.06           # noise: ~1/208 per lag; 0 dB in-band flat channel: ≈ 0.4
 
 
 @dataclass

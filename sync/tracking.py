@@ -34,7 +34,7 @@ class PilotTracker:
         self.n = fft_size
         self._grid_slopes = -(2 * np.pi / fft_size) * np.arange(-2.0, 2.0 + 1e-9, 0.125)
         self._steer = np.exp(-1j * np.outer(self._grid_slopes, self.k))        # [G, n_pilots]
-        self._fine_slopes = -(2 * np.pi / fft_size) * np.arange(-0.5, 0.5 + 1e-9, 0.125)
+        self._fine_slopes = -(2 * np.pi / fft_size) * np.array([-0.25, 0.0, 0.25])
         self._fine_steer = np.exp(-1j * np.outer(self._fine_slopes, self.k))
         self._t: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
@@ -55,7 +55,7 @@ class PilotTracker:
         z = np.ascontiguousarray(z, np.complex128)
         t = np.asarray(t, np.float64)
         pred = -(2 * np.pi / self.n) * (self.alpha + self.beta * t - shift)
-        if self._t:   # the fit already predicts well: search ±0.5 samples instead of ±2
+        if self._t:   # the fit already predicts well: search ±0.25 samples instead of ±2
             slope = pilot_slopes(z, self.k, pred, self._fine_slopes, self._fine_steer)
         else:
             slope = pilot_slopes(z, self.k, pred, self._grid_slopes, self._steer)
