@@ -164,19 +164,36 @@ class ClipBench:
                     bar.update(1)
         return pts
 
-    def design(self, scheme: str, target_cbr: float, snr_db: float, channel: str = "awgn"):
-        """The separation operating point a designer picks for ``target_cbr`` at ``snr_db``:
-        the best-quality (rate, MCS) whose CBR fits and which loses no frame at that SNR.
-        Returns (rate, MCS) or None."""
+    def clean_psnr(self, codec: str, rate) -> float:
+        """Mean PSNR of the encoder's own reconstruction: what a loss-free transmission gives."""
+        return float(np.mean([psnr_db(a, b) for a, b in zip(self.frames, self.stream(codec, rate)[1])]))
+
+    def best_at(self, scheme: str, target_cbr: float, snr_db: float, channel: str = "awgn",
+                lossless: bool = False) -> Point | None:
+        """The best separation point whose CBR fits ``target_cbr`` at ``snr_db``.
+
+        lossless=True: the best one that loses no frame there (what a designer configures for
+        that SNR). lossless=False: the best measured PSNR over all rate × MCS (the paper's
+        per-SNR envelope). Candidates are simulated in order of their loss-free PSNR and the
+        search stops once no remaining candidate could beat the best measured one (a loss
+        never raises PSNR above the loss-free value), so the result is exact. None if nothing
+        fits.
+        """
         codec = VIDEO_SCHEMES[scheme]
         cands = [(r, m) for r in self.rates for m in self.mcs if self.nominal_cbr(codec, r, m) <= target_cbr]
-        clean = {r: float(np.mean([psnr_db(a, b) for a, b in zip(self.frames, self.stream(codec, r)[1])]))
-                 for r in {r for r, _ in cands}}
+        clean = {r: self.clean_psnr(codec, r) for r in {r for r, _ in cands}}
         cands.sort(key=lambda c: (-clean[c[0]], self.nominal_cbr(codec, *c)))
+        best = None
         for r, m in cands:
-            if self.separation_point(scheme, r, m, snr_db, channel).frames_lost == 0:
-                return r, m
-        return None
+            if best is not None and clean[r] <= best.psnr_db:
+                break
+            p = self.separation_point(scheme, r, m, snr_db, channel)
+            if lossless:
+                if p.frames_lost == 0:
+                    return p
+            elif best is None or p.psnr_db > best.psnr_db:
+                best = p
+        return best
 
     def capacity_points(self, scheme: str, snr_db: float, channel: str = "awgn") -> list[Point]:
         pts = []

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, notices, bar) -> dict:
-    from baselines import sweep
+    from baselines import separation, sweep
     from dvst.zoo import eta_for_cbr
 
     res: dict = {"schemes": {}}
@@ -208,13 +208,16 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 continue
             curve, how, done = [], "", bar.n
             if s.endswith("-ldpc"):
-                d = bench.design(s, fixed, design_snr, ch)
+                d = bench.best_at(s, fixed, design_snr, ch, lossless=True)
                 if d is None:
                     notices.append(f"{s}: no rate × code × QAM fits CBR {fixed:g} without losses at {design_snr:g} dB "
-                                   f"({ch}); no {fig} curve")
+                                   f"({ch}); no fixed-design {fig} curve")
                 else:
-                    how = f"designed at {design_snr:g} dB: {args.rate_control.upper()} {d[0]}, {d[1].label}"
-                    curve = [bench.separation_point(s, d[0], d[1], x, ch) for x in _each(snr_sweep, step)]
+                    rate, mcs = d.params[args.rate_control], separation.parse_mcs(d.params["mcs"])
+                    how = f"designed at {design_snr:g} dB: {args.rate_control.upper()} {rate}, {mcs.label}"
+                    curve = [bench.separation_point(s, rate, mcs, x, ch) for x in _each(snr_sweep, step)]
+                env = [bench.best_at(s, fixed, x, ch) for x in snr_sweep]
+                entry.setdefault("envelope", {})[fig] = [p.as_json() for p in env if p is not None]
             elif s.endswith("-capacity"):
                 how = "rate re-picked at each SNR (ideal)"
                 curve = [p for p in (bench.capacity_at(s, fixed, x, ch) for x in _each(snr_sweep, step))
@@ -332,8 +335,14 @@ def plot_all(report: dict, out: Path) -> None:
             for ax, ykey, ylabel in zip(axes, ("psnr_db", "msssim_db"), ("PSNR (dB)", "MS-SSIM (dB)")):
                 for s, pts in curves.items():
                     col, mk, ls = _style(s)
+                    label = inp["schemes"][s]["label"]
+                    env = inp["schemes"][s].get("envelope", {}).get(fig_key)
+                    if env:  # per-SNR best configuration, solid; the fixed design dash-dotted (its cliff)
+                        ax.plot([p[xkey] for p in env], [p[ykey] for p in env], color=col, ls="-",
+                                label=f"{label}, best config per SNR")
+                        ls, label = "-.", f"{label}, designed at {report['snr_db']:g} dB"
                     ax.plot([p[xkey] for p in pts], [p[ykey] for p in pts], color=col, marker=mk, ls=ls,
-                            label=inp["schemes"][s]["label"])
+                            label=label)
                 ax.set_xlabel(xlabel)
                 ax.set_ylabel(ylabel)
                 ax.grid(alpha=0.3)
