@@ -52,6 +52,15 @@ def test_cfo_and_sfo_of_two_plutos_at_50ppm(profile, ppm):
     assert min(output_snr_db(run)) > 19.0
 
 
+@pytest.mark.parametrize("name, ppm", [("pluto-1msps", -50.0), ("pluto-4msps", 50.0)])
+def test_other_sample_rates_at_50ppm(name, ppm):
+    prof = load_profile(name)
+    run = run_link(prof, n_bursts=2, payload_len=5000, seed=21, snr_db=12.0, clock_ppm=ppm)
+    assert _all_decoded(run, 2)
+    assert all(abs(b.cfo_hz - ppm * 2.4e3) < 300 and abs(b.sfo_ppm - ppm) < 8 for b in run.bursts)
+    assert np.mean(output_snr_db(run)) > 11.0
+
+
 @pytest.mark.parametrize("cfo", [-120e3, -61e3, 7.7e3, 120e3])
 def test_integer_subcarrier_offsets(profile, cfo):
     run = run_link(profile, n_bursts=2, payload_len=1000, seed=12, snr_db=10.0, cfo_hz=cfo, sfo_ppm=0.0)
