@@ -1,7 +1,8 @@
 """Streaming burst detector: cheap metric on every sample, careful checks on candidates only.
 
-1. :func:`sync.metric.first_crossing` scans new samples for a Schmidl-Cox metric above the
-   profile's threshold (a few ns per sample).
+1. :func:`sync.metric.first_crossing` scans new samples for a Schmidl-Cox metric rising above
+   the profile's threshold (a few ns per sample); after a rejected candidate it waits for the
+   metric to fall first, so a continuous tone costs one check, not one every period.
 2. Around a crossing: the metric's plateau gives coarse timing and the CFO modulo
    2·subcarrier spacing; the training symbol's spectrum gives the even-integer subcarrier
    offset (up to ``max_cfo_ppm``); cross-correlation with the known preamble gives the timing
@@ -61,6 +62,7 @@ class BurstDetector:
         self.shifts = np.arange(-max_shift, max_shift + 1, 2)
         self.fs = fs
         self.search_pos = 0
+        self.armed = True        # False after a rejected candidate until the metric falls again
         self.rejected = 0
         # Samples a candidate needs after its crossing before it can be judged
         self.span = self.window + 2 * self.lag + self.lag + self.pre.length + self.lag + 2 * profile.cp_len
@@ -72,20 +74,24 @@ class BurstDetector:
         while True:
             self.search_pos = max(self.search_pos, stream.start)
             x = stream.view()
-            c = first_crossing(x, self.lag, self.window, self.profile.detect_threshold,
-                               self.search_pos - stream.start)
+            c, armed = first_crossing(x, self.lag, self.window, self.profile.detect_threshold,
+                                      self.search_pos - stream.start, self.armed)
             if c < 0:
                 self.search_pos = max(self.search_pos, stream.end - self.window - self.lag + 1)
+                self.armed = armed
                 return None
             c_abs = stream.start + c
             if stream.end < c_abs + self.span:
-                self.search_pos = c_abs
+                self.search_pos = c_abs      # revisit this crossing (armed) when its samples are in
+                self.armed = True
                 return None
             det, resume = self._confirm(stream, c_abs)
             if det is not None:
+                self.armed = True            # the caller moves search_pos past this preamble
                 return det
             self.rejected += 1
             self.search_pos = resume
+            self.armed = False
 
     def _confirm(self, stream: SampleStream, c: int) -> tuple[Detection | None, int]:
         p, pre = self.profile, self.pre

@@ -59,8 +59,9 @@ def _metric(x, lag, window, m_out, p_out):
 
 
 @njit(cache=True)
-def _first_crossing(x, lag, window, threshold, start, stop):
-    """First d in [start, stop) with M(d) > threshold, or -1. stop ≤ len(x) - window - lag + 1."""
+def _first_crossing(x, lag, window, threshold, start, stop, armed):
+    """First d in [start, stop) where M(d) rises above threshold, or -1; stop ≤ len(x) - window
+    - lag + 1. Disarmed, the scan first waits for M ≤ threshold. Returns (d, armed at stop)."""
     p_re = 0.0
     p_im = 0.0
     r = 0.0
@@ -76,9 +77,12 @@ def _first_crossing(x, lag, window, threshold, start, stop):
             p_im += (c.real * e.imag - c.imag * e.real) - (a.real * b.imag - a.imag * b.real)
             r += 0.5 * (c.real * c.real + c.imag * c.imag + e.real * e.real + e.imag * e.imag
                         - a.real * a.real - a.imag * a.imag - b.real * b.real - b.imag * b.imag)
-        if r > 1e-30 and p_re * p_re + p_im * p_im > threshold * r * r:
-            return d
-    return -1
+        above = r > 1e-30 and p_re * p_re + p_im * p_im > threshold * r * r
+        if not armed:
+            armed = not above
+        elif above:
+            return d, True
+    return -1, armed
 
 
 def schmidl_cox_metric(x: np.ndarray, lag: int, window: int) -> tuple[np.ndarray, np.ndarray]:
@@ -96,12 +100,18 @@ def schmidl_cox_metric(x: np.ndarray, lag: int, window: int) -> tuple[np.ndarray
     return m, p
 
 
-def first_crossing(x: np.ndarray, lag: int, window: int, threshold: float, start: int = 0) -> int:
-    """Index of the first sample ≥ start where the metric exceeds ``threshold``; -1 if none.
+def first_crossing(x: np.ndarray, lag: int, window: int, threshold: float, start: int = 0,
+                   armed: bool = True) -> tuple[int, bool]:
+    """Index of the first sample ≥ start where the metric rises above ``threshold`` (-1 if
+    none), and whether the scan is armed at the end.
 
-    x must be complex64 and contiguous (the receiver's front end guarantees it).
+    Disarmed (after a rejected candidate), the metric must first fall to the threshold: a
+    continuous tone or other periodic interference, whose metric stays high, then costs one
+    candidate instead of one every few samples. x must be complex64 and contiguous (the
+    receiver's front end guarantees it).
     """
     stop = x.shape[0] - window - lag + 1
     if start >= stop:
-        return -1
-    return int(_first_crossing(x, lag, window, float(threshold), int(start), int(stop)))
+        return -1, armed
+    d, armed = _first_crossing(x, lag, window, float(threshold), int(start), int(stop), bool(armed))
+    return int(d), bool(armed)
