@@ -199,6 +199,32 @@ class ControlPanel(QtWidgets.QWidget):
                             multipath=self.multipath.currentData() if self.multipath.currentData() != "none" else False,
                             link=link)
 
+    def show_settings(self, settings: LinkSettings) -> None:
+        """Show what a session built elsewhere runs with (source, scenario, SNR, offsets,
+        multipath), without sending anything back to it."""
+        link = settings.link
+        widgets = (self.source, self.scenario, self.snr.slider, self.cfo.slider, self.sfo.slider, self.multipath)
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self.source.setCurrentIndex(max(self.source.findData(settings.source), 0))
+            if self.scenario.findData(link.channel) < 0:
+                self.scenario.addItem(link.channel, link.channel)
+            self.scenario.setCurrentIndex(self.scenario.findData(link.channel))
+            self.snr.setValue(link.snr_db)
+            if link.cfo_ppm is not None:
+                self.cfo.setValue(link.cfo_ppm)
+            if link.sfo_ppm is not None:
+                self.sfo.setValue(link.sfo_ppm)
+            if settings.multipath is not None:
+                self._set_multipath(settings.multipath)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        for row in (self.snr, self.cfo, self.sfo):  # the value labels follow the sliders
+            row.label.setText(f"{row.value():.{row.digits}f} {row.unit}")
+        self._source_changed()
+
     def set_running(self, running: bool) -> None:
         """Start is for a stopped link, Stop and Record for a running one; the source is fixed while running."""
         self.start_button.setEnabled(not running)

@@ -7,6 +7,7 @@ window runs exactly the pipelines the command line runs.
 from __future__ import annotations
 
 from dvst.errors import DvstError
+from dvst.link.config import LinkConfig
 from gui.settings import LinkSettings
 
 
@@ -35,3 +36,23 @@ def build_session(settings: LinkSettings):
             raise DvstError("choose a SigMF recording (.sigmf-meta) to replay")
         return build.replay_session(settings.replay_path, cfg, reference=settings.input)
     raise DvstError(f"unknown source {settings.source!r}; choose loopback, pluto or replay")
+
+
+def settings_of(session) -> LinkSettings:
+    """What a session built elsewhere (``dvst loopback --gui``, ``dvst rx --gui``) runs with, as
+    far as it says: the source from its device name, the set SNR, and in loopback the simulated
+    channel's scenario, offsets and multipath. For controls that show the truth."""
+    name = str(getattr(session, "device_name", "") or "")
+    source = "loopback" if name.startswith("loopback") else "replay" if name.startswith("replay") else "pluto"
+    link = LinkConfig()
+    if getattr(session, "snr_set_db", None) is not None:
+        link.snr_db = float(session.snr_set_db)
+    multipath = None
+    air = getattr(getattr(session, "tx_device", None), "air_out", None)
+    config = getattr(air, "config", None)
+    if config is not None:
+        link.channel = config.name
+        link.cfo_ppm = config.effective_cfo_hz / config.center_freq * 1e6
+        link.sfo_ppm = config.effective_sfo_ppm
+        multipath = config.multipath or False
+    return LinkSettings(source=source, link=link, multipath=multipath)

@@ -103,6 +103,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.channelChanged.connect(self.apply_channel)
         self.controls.targetChanged.connect(self.apply_target)
         self.controls.set_running(False)
+        if session is not None and session_factory is None and settings is None:
+            from gui.sessions import settings_of
+
+            self.controls.show_settings(settings_of(session))
 
         self.timer = QtCore.QTimer(self, interval=poll_ms)
         self.timer.timeout.connect(self.poll)

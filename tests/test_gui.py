@@ -27,8 +27,11 @@ def make_stats(i: int, concealed: int = 0):
 class ScriptedSession:
     """LinkSession's interface with one worker thread that puts ``n`` synthetic frames on ``stats``."""
 
+    device_name = "loopback (scripted)"
+
     def __init__(self, n: int = 5, ends: bool = False, error: Exception | None = None):
         self.n, self.ends, self.error = n, ends, error
+        self.snr_set_db = 12.5
         self.stats = queue.Queue(maxsize=64)
         self.channel_calls: list[dict] = []
         self.target_calls: list[dict] = []
@@ -127,6 +130,9 @@ def window(qtbot):
 def test_window_builds_with_every_panel(window):
     assert window.windowTitle() == "DVST over the air"
     assert window.frames_shown == 0
+    # Given a built session, the controls show what it runs with (its set SNR, its source).
+    assert window.controls.snr.value() == 12.5 and window.controls.snr.label.text() == "12.5 dB"
+    assert window.controls.settings().source == "loopback" and window.controls.channel_box.isEnabled()
     c = window.controls
     assert c.start_button.isEnabled() and not c.stop_button.isEnabled() and not c.record_button.isEnabled()
     assert set(window.history.curves) == set(window.history.TRACES)

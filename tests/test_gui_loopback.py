@@ -74,11 +74,11 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     assert fx.size == win.spectrum.nfft and win.spectrum.waterfall.count >= 3
     assert win.status.values["cfo"].text().endswith("Hz") and win.status.values["device"].text().startswith("loopback")
 
-    # Record what the receiver hears for a few frames (one GOP and more: an I-frame is in it).
+    # Record what the receiver hears for ten frames (two GOPs and more: I-frames are in it).
     capture = tmp_path / "capture.sigmf-meta"
     assert win.start_recording(str(capture))
     first = win.frames_received
-    qtbot.waitUntil(lambda: win.frames_received >= first + 6, timeout=60_000)
+    qtbot.waitUntil(lambda: win.frames_received >= first + 10, timeout=60_000)
     win.stop_recording()
     assert capture.is_file() and capture.with_suffix(".sigmf-data").stat().st_size > 0
 
@@ -95,9 +95,24 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     replay.start()
     qtbot.waitUntil(lambda: not (replay.running or replay.building), timeout=60_000)  # the recording ends
     assert replay.last_error is None, replay.last_error
-    assert replay.frames_received >= 2 and replay.last_stats.reconstruction.shape == (96, 128, 3)
+    assert replay.frames_received >= 4 and replay.last_stats.reconstruction.shape == (96, 128, 3)
     assert replay.last_stats.original is None and "no reference" in replay.frames.original_caption.text()
     assert replay.status.values["device"].text().startswith("replay")
+
+
+def test_a_session_built_by_a_command_shows_its_own_settings(qtbot, settings):
+    """``dvst loopback --snr 7 --channel rayleigh --gui`` hands the window a built session."""
+    from dvst.link.build import loopback_session
+    from gui.window import MainWindow
+
+    session = loopback_session(LinkConfig(channel="rayleigh", snr_db=7.0, cfo_ppm=3.0, frames=2, size="128x96"),
+                               "demo")
+    win = MainWindow(session=session)
+    qtbot.addWidget(win)
+    c = win.controls
+    assert c.settings().source == "loopback" and c.scenario.currentData() == "rayleigh"
+    assert c.snr.value() == 7.0 and c.cfo.value() == 3.0 and c.multipath.currentData() == "eva"
+    session.stop()
 
 
 def test_screenshot_command_writes_a_png_of_a_real_session(tmp_path):
