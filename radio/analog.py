@@ -58,19 +58,20 @@ def interleaver(n_positions: int, n_data: int) -> np.ndarray:
     return np.arange(n_positions, dtype=np.int64)
 
 
-def equalize(y: np.ndarray, h: np.ndarray, noise_var: float, est_factor: float = 0.0,
+def equalize(y: np.ndarray, h: np.ndarray, noise_var, est_factor: float = 0.0,
              method: str = "zf") -> tuple[np.ndarray, np.ndarray]:
     """One-tap equalisation of subcarrier observations.
 
     y: complex [..., n] received (phase-corrected) values; h: complex [n] channel estimate;
-    noise_var: per-subcarrier noise variance; est_factor: channel-estimate error variance as a
-    fraction of noise_var (adds to the effective noise).
+    noise_var: per-subcarrier noise variance, a scalar or an array broadcastable to y (e.g.
+    [S, 1], one per OFDM symbol); est_factor: channel-estimate error variance as a fraction of
+    noise_var (adds to the effective noise).
     "zf": x̂ = y/h, unbiased, variance σ²(1+ε)/|h|².
     "lmmse": x̂ = h*·y/(|h|²+σ²(1+ε)), the MMSE estimate for unit-power symbols; its noise_var
     is the mean squared error σ²(1+ε)/(|h|²+σ²(1+ε)).
     Returns (complex64 [..., n], float32 [..., n]).
     """
-    n_eff = max(float(noise_var), 1e-20) * (1.0 + est_factor)
+    n_eff = np.maximum(np.asarray(noise_var, np.float64), 1e-20) * (1.0 + est_factor)
     p = np.abs(h) ** 2
     if method == "zf":
         g = 1.0 / np.where(p > 1e-30, h, 1e-15)

@@ -26,7 +26,7 @@ from radio.preamble import Preamble
 from radio.profile import RadioProfile
 from sync.detector import BurstDetector, Detection
 from sync.estimate import (DelaySmoother, TrainingEstimate, pilot_noise, pooled_noise, snr_db,
-                           training_estimate)
+                           symbol_noise, training_estimate)
 from sync.frontend import FrontEnd
 from sync.kernels import derotate_grid, gather_windows
 from sync.stream import SampleStream
@@ -250,12 +250,16 @@ class Receiver:
 
     def _equalised_data(self, b: _Pending, m0: int, m1: int, noise: float | None = None,
                         method: str = "zf") -> tuple[np.ndarray, np.ndarray]:
-        """Data subcarriers of symbols m0 .. m1-1 → (complex64 [S, n_data], float32 [S, n_data])."""
+        """Data subcarriers of symbols m0 .. m1-1 → (complex64 [S, n_data], float32 [S, n_data]).
+
+        The noise variance is the burst's pooled one, raised on symbols whose pilots say the
+        channel no longer matches the training (sync.estimate.symbol_noise)."""
         grid = b.grid[m0:m1]
         d = self.ofdm.data_idx
         if noise is None:
             noise = self._noise(b)
-        return equalize(grid[:, d], b.est.channel[d], noise, b.est.est_factor, method)
+        per_symbol = symbol_noise(b.residual, noise, b.est.est_factor)[m0:m1, None]
+        return equalize(grid[:, d], b.est.channel[d], per_symbol, b.est.est_factor, method)
 
     def _result(self, b: _Pending, header, reason, header_pts, symbols=None, noise_var=None,
                 noise: float | None = None) -> ReceivedBurst:

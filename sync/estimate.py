@@ -135,3 +135,28 @@ def pooled_noise(estimates: list[tuple[float, int]]) -> float:
     num = sum(v * d for v, d in estimates if d > 0)
     den = sum(d for _, d in estimates if d > 0)
     return num / den if den else 0.0
+
+
+def symbol_noise(residual: np.ndarray, pooled: float, est_factor: float, span: int = 2,
+                 factor: float = 2.0) -> np.ndarray:
+    """float64 [S]: noise variance per OFDM symbol for the noise-variance map.
+
+    residual complex [S, n_pilots]: pilot residuals (see :func:`pilot_noise`). Each symbol's
+    pilot residual power, averaged over ±``span`` symbols, replaces the burst's ``pooled``
+    estimate where it exceeds it ``factor``-fold: a channel that changed after the training
+    symbols (fading, a gain step, interference) shows there, and the symbols it hit are
+    reported as the noisy symbols they are. On a static channel the pooled value stands
+    (the ±20 % scatter of a few pilots never reaches the factor).
+    """
+    s, p = residual.shape
+    out = np.full(s, float(pooled))
+    if s == 0 or p < 2:
+        return out
+    per = np.sum(np.abs(residual) ** 2, axis=1) / (p - 1) / (1.0 + est_factor)
+    kernel = np.ones(2 * span + 1)
+    num = np.convolve(per, kernel, mode="same")
+    den = np.convolve(np.ones(s), kernel, mode="same")
+    smooth = num / den
+    hit = smooth > factor * pooled
+    out[hit] = smooth[hit]
+    return out
