@@ -46,8 +46,6 @@ class TxRecord:
     n_payload_symbols: int     # analog symbols + header symbols carrying the side info
     n_air_samples: int         # every complex sample sent: preamble .. guard
     n_bursts: int
-    t_capture: float           # time.perf_counter() when the source delivered the frame
-    t_sent: float = 0.0
 
 
 class TxChain:
@@ -181,7 +179,8 @@ class LinkSession:
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
         self._captures: dict[int, tuple[np.ndarray, float]] = {}   # loopback: originals by index
-        self.tx_log: dict[int, TxRecord] = {}
+        self.tx_log: dict[int, TxRecord] = {}   # loopback: frames sent, until the receiver emits them
+        self._sent_totals = [0, 0, 0]            # frames, payload symbols, air samples
         self.frames_sent = 0
         self.frames_concealed = 0
         self.frames_waiting = 0       # heard of before the first I-frame: nothing to show yet
@@ -276,15 +275,14 @@ class LinkSession:
                  "bursts_failed": getattr(self.rx.modem, "bursts_failed", None) if self.rx else None,
                  "device": self.device_name, "snr_set_db": self.snr_set_db,
                  "stage_seconds": dict(self.stage_seconds), "elapsed_s": elapsed}
-        if self.tx_log:
-            pixels = None
-            if self.frame_size:
-                pixels = self.frame_size[0] * self.frame_size[1] * 3
-            if pixels:
-                recs = list(self.tx_log.values())
-                extra["payload_cbr_sent"] = float(np.mean([r.n_payload_symbols for r in recs]) / pixels)
-                extra["air_cbr_sent"] = float(np.mean([r.n_air_samples for r in recs]) / pixels)
+        if self._sent_totals[0] and self.frame_size:
+            pixels = self.frame_size[0] * self.frame_size[1] * 3
+            n, payload, air = self._sent_totals
+            extra["payload_cbr_sent"] = payload / n / pixels
+            extra["air_cbr_sent"] = air / n / pixels
         out = self.summary_sink.summary(self.frames_sent if self.tx is not None else None, elapsed, extra)
+        if self.rx is None and "payload_cbr_sent" in extra:  # a transmitter alone: what it sent
+            out["payload_cbr"], out["air_cbr"] = extra["payload_cbr_sent"], extra["air_cbr_sent"]
         return out
 
     def _spawn(self, name: str, fn) -> None:
@@ -378,7 +376,7 @@ class LinkSession:
                 self.frame_size = (frame.shape[1], frame.shape[0])
             if self.rx is not None:
                 self._captures[i] = (frame, t_cap)
-            if not self._put(self._q_frames, (i, frame, t_cap)):
+            if not self._put(self._q_frames, (i, frame)):
                 return
             i += 1
         self._put(self._q_frames, _END)
@@ -386,19 +384,21 @@ class LinkSession:
     def _tx_loop(self) -> None:
         try:
             while (item := self._get(self._q_frames)) is not _END:
-                index, frame, t_cap = item
+                index, frame = item
                 enc, bursts, n_head = self.tx.send(index, frame)
                 with self._stage_lock:
                     for k, v in self.tx.timing.items():
                         self.stage_seconds[k] = self.stage_seconds.get(k, 0.0) + v
                 samples = np.concatenate(bursts) if len(bursts) > 1 else bursts[0]
-                self.tx_log[index] = TxRecord(index, enc.kind, enc.symbols.size + n_head, samples.size,
-                                              len(bursts), t_cap)
+                rec = TxRecord(index, enc.kind, enc.symbols.size + n_head, samples.size, len(bursts))
+                self._sent_totals = [self._sent_totals[0] + 1, self._sent_totals[1] + rec.n_payload_symbols,
+                                     self._sent_totals[2] + rec.n_air_samples]
+                if self.rx is not None:
+                    self.tx_log[index] = rec
                 t0 = time.perf_counter()
                 self.tx_device.tx(samples)
                 if self.rx is None:
                     self._record(samples)
-                self.tx_log[index].t_sent = time.perf_counter()
                 self._timed("device tx", t0)
                 self.frames_sent = index + 1
             flush = getattr(self.tx_device, "flush", None)
@@ -473,6 +473,7 @@ class LinkSession:
         else:
             self.frames_waiting += 1
             self._captures.pop(d.index, None)
+            self.tx_log.pop(d.index, None)
             return
         self._emit(d, a, img, status, reason)
 
@@ -489,7 +490,7 @@ class LinkSession:
             fps = (len(self._emit_times) - 1) / span if span > 0 else None
         h, w = img.shape[:2]
         pixels = h * w * 3
-        rec = self.tx_log.get(d.index)
+        rec = self.tx_log.pop(d.index, None)
         st = FrameStats(index=d.index, kind=d.kind or (rec.kind if rec else "P"), status=status,
                         reconstruction=img, original=original, snr_set_db=self.snr_set_db,
                         latency_ms=(now - cap[1]) * 1e3 if cap else None, fps=fps,
