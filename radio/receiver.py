@@ -26,7 +26,7 @@ from radio.preamble import Preamble
 from radio.profile import RadioProfile
 from sync.detector import BurstDetector, Detection
 from sync.estimate import (DelaySmoother, TrainingEstimate, pilot_noise, pooled_noise, snr_db,
-                           symbol_noise, training_estimate)
+                           symbol_channels, training_estimate)
 from sync.frontend import FrontEnd
 from sync.kernels import derotate_grid, gather_windows
 from sync.stream import SampleStream
@@ -96,6 +96,7 @@ class _Pending:
     grid: np.ndarray | None = None                # phase-corrected [n, n_used]
     residual: np.ndarray | None = None            # pilot residuals [n, n_pilots]
     phase: np.ndarray | None = None
+    chans: object = None                          # SymbolChannels for the symbols in grid
 
 
 class Receiver:
@@ -252,14 +253,18 @@ class Receiver:
                         method: str = "zf") -> tuple[np.ndarray, np.ndarray]:
         """Data subcarriers of symbols m0 .. m1-1 → (complex64 [S, n_data], float32 [S, n_data]).
 
-        The noise variance is the burst's pooled one, raised on symbols whose pilots say the
-        channel no longer matches the training (sync.estimate.symbol_noise)."""
+        Each symbol is equalised with the training channel, or with a pilot-based one where
+        the pilots say the channel has changed since (sync.estimate.symbol_channels), and gets
+        that symbol's effective noise variance."""
         grid = b.grid[m0:m1]
         d = self.ofdm.data_idx
         if noise is None:
             noise = self._noise(b)
-        per_symbol = symbol_noise(b.residual, noise, b.est.est_factor)[m0:m1, None]
-        return equalize(grid[:, d], b.est.channel[d], per_symbol, b.est.est_factor, method)
+        n = b.grid.shape[0]
+        if b.chans is None or b.chans.channel.shape[0] != n:
+            b.chans = symbol_channels(b.grid, self.ofdm.pilot_values(n), self.ofdm.pilot_idx, b.est, noise)
+        c = b.chans
+        return equalize(grid[:, d], c.channel[m0:m1][:, d], c.noise_var[m0:m1, None], 0.0, method)
 
     def _result(self, b: _Pending, header, reason, header_pts, symbols=None, noise_var=None,
                 noise: float | None = None) -> ReceivedBurst:

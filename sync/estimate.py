@@ -59,9 +59,9 @@ class DelaySmoother:
     def basis(self, first: int, n_taps: int) -> np.ndarray:
         return _delay_basis(self._key, self.n, first, n_taps)
 
-    def smooth(self, h_ls: np.ndarray, noise_var: float) -> tuple[np.ndarray, int]:
+    def smooth(self, h_ls: np.ndarray, noise_var: float) -> tuple[np.ndarray, np.ndarray]:
         """h_ls complex [n_used] with per-subcarrier error variance ``noise_var`` →
-        (smoothed complex128 [n_used], rank of the projection used)."""
+        (smoothed complex128 [n_used], the orthonormal basis [n_used, rank] it lies in)."""
         h_ls = np.ascontiguousarray(h_ls, np.complex128)
         pdp = np.abs((self._idft * h_ls[None, :]).sum(axis=1)) ** 2
         floor = max(noise_var, 1e-30) / self.k.size
@@ -76,20 +76,22 @@ class DelaySmoother:
             h = project(u, h_ls)
             risk = float(np.sum(np.abs(h_ls - h) ** 2)) - (self.k.size - 2 * rank) * noise_var
             if best is None or risk < best[0]:
-                best = (risk, h, rank)
+                best = (risk, h, u)
         return best[1], best[2]
 
 
 @dataclass
 class TrainingEstimate:
     """channel: complex64 [n_used]; noise_var: per-subcarrier noise variance (full-scale²);
-    signal_power: mean |H|²; est_factor: channel-estimate error variance / noise_var."""
+    signal_power: mean |H|²; est_factor: channel-estimate error variance / noise_var;
+    dof: degrees of freedom of noise_var; basis: the delay-window basis of the channel."""
 
     channel: np.ndarray
     noise_var: float
     signal_power: float
     est_factor: float
     dof: int
+    basis: np.ndarray      # complex128 [n_used, rank]: the delay window the channel lies in
 
     @property
     def snr_db(self) -> float:
@@ -112,10 +114,10 @@ def training_estimate(y: np.ndarray, known: np.ndarray, smoother: DelaySmoother)
     mean = y.mean(axis=0)
     noise = float(np.sum(np.abs(y - mean) ** 2) / (n_used * (r - 1)))
     h_ls = mean / known
-    h, rank = smoother.smooth(h_ls, noise / r)
-    est_factor = rank / (n_used * r)
+    h, basis = smoother.smooth(h_ls, noise / r)
+    est_factor = basis.shape[1] / (n_used * r)
     signal = float(np.mean(np.abs(h) ** 2)) - noise * est_factor
-    return TrainingEstimate(h.astype(np.complex64), noise, max(signal, 0.0), est_factor, n_used * (r - 1))
+    return TrainingEstimate(h.astype(np.complex64), noise, max(signal, 0.0), est_factor, n_used * (r - 1), basis)
 
 
 def pilot_noise(residual: np.ndarray, est_factor: float) -> tuple[float, int]:
@@ -137,26 +139,68 @@ def pooled_noise(estimates: list[tuple[float, int]]) -> float:
     return num / den if den else 0.0
 
 
-def symbol_noise(residual: np.ndarray, pooled: float, est_factor: float, span: int = 2,
-                 factor: float = 2.0) -> np.ndarray:
-    """float64 [S]: noise variance per OFDM symbol for the noise-variance map.
+def _moving_mean(x: np.ndarray, span: int) -> np.ndarray:
+    """Mean over ±span neighbours along axis 0 (fewer at the ends); x [S, ...]."""
+    s = x.shape[0]
+    c = np.concatenate([np.zeros((1,) + x.shape[1:], x.dtype), np.cumsum(x, axis=0)])
+    hi = np.minimum(np.arange(s) + span + 1, s)
+    lo = np.maximum(np.arange(s) - span, 0)
+    shape = (s,) + (1,) * (x.ndim - 1)
+    return (c[hi] - c[lo]) / (hi - lo).reshape(shape)
 
-    residual complex [S, n_pilots]: pilot residuals (see :func:`pilot_noise`). Each symbol's
-    pilot residual power, averaged over ±``span`` symbols, replaces the burst's ``pooled``
-    estimate where it exceeds it ``factor``-fold: a channel that changed after the training
-    symbols (fading, a gain step, interference) shows there, and the symbols it hit are
-    reported as the noisy symbols they are. On a static channel the pooled value stands
-    (the ±20 % scatter of a few pilots never reaches the factor).
+
+@dataclass
+class SymbolChannels:
+    """Channel per OFDM symbol after pilot tracking.
+
+    channel: complex64 [S, n_used]; noise_var: float64 [S] effective noise variance of each
+    symbol (channel-estimate error included); changed: bool [S], symbols whose pilots left
+    the training channel and got a pilot-based estimate instead."""
+
+    channel: np.ndarray
+    noise_var: np.ndarray
+    changed: np.ndarray
+
+
+def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, est: TrainingEstimate,
+                    noise: float, span: int = 2, factor: float = 2.0) -> SymbolChannels:
+    """Follow a channel that changes after the training symbols (fading, a gain step).
+
+    grid complex [S, n_used]: phase-corrected symbols; known complex [S, n_pilots] their pilots.
+    A symbol whose pilots, averaged over ±``span`` symbols, differ from the training channel
+    by more than ``factor`` times the noise gets the channel fitted to those averaged pilots in
+    the training's delay window (least squares through the window's basis at the pilot
+    subcarriers, lightly regularised). The noise variance of every symbol comes from its pilot
+    residuals against the channel it is equalised with, averaged the same way, never below the
+    burst's pooled ``noise``; on a static channel nothing changes (the scatter of a few pilots
+    never reaches the factor).
     """
-    s, p = residual.shape
-    out = np.full(s, float(pooled))
+    s, n_used = grid.shape
+    ch = np.broadcast_to(est.channel, (s, n_used)).copy()
+    nv = np.full(s, float(noise) * (1.0 + est.est_factor))
+    changed = np.zeros(s, bool)
+    p = pilot_idx.size
     if s == 0 or p < 2:
-        return out
-    per = np.sum(np.abs(residual) ** 2, axis=1) / (p - 1) / (1.0 + est_factor)
-    kernel = np.ones(2 * span + 1)
-    num = np.convolve(per, kernel, mode="same")
-    den = np.convolve(np.ones(s), kernel, mode="same")
-    smooth = num / den
-    hit = smooth > factor * pooled
-    out[hit] = smooth[hit]
-    return out
+        return SymbolChannels(ch, nv, changed)
+    hp = grid[:, pilot_idx] / known                                           # [S, P]
+    mismatch = np.mean(np.abs(hp - est.channel[pilot_idx]) ** 2, axis=1)
+    ratio = _moving_mean(mismatch, span) / (noise * (1.0 + est.est_factor) + 1e-30)
+    changed = ratio > factor
+    if changed.any():
+        u = est.basis
+        up = u[pilot_idx]                                                      # [P, r]
+        gram = np.einsum("pr,pq->rq", up.conj(), up)
+        gram += np.eye(gram.shape[0]) * (1e-2 * np.trace(gram).real / gram.shape[0])
+        avg = _moving_mean(hp, span)[changed]                                  # [C, P]
+        coef = np.linalg.solve(gram, np.einsum("pr,cp->rc", up.conj(), avg))   # [r, C]
+        ch[changed] = np.einsum("nr,rc->cn", u, coef)
+        n_avg = min(2 * span + 1, s)
+        est_factor = min(1.0, u.shape[1] / (p * n_avg))
+    res = np.abs(grid[:, pilot_idx] - ch[:, pilot_idx] * known) ** 2
+    per = _moving_mean(np.sum(res, axis=1) / (p - 1), span)
+    floor = float(noise) * (1.0 + est.est_factor)
+    nv = np.maximum(per, floor)
+    if changed.any():
+        nv[changed] = np.maximum(per[changed] * (1.0 + est_factor), floor)
+    nv[~changed] = np.where(per[~changed] > factor * floor, per[~changed], floor)
+    return SymbolChannels(ch.astype(np.complex64), nv, changed)
