@@ -24,6 +24,7 @@ from radio.header import BurstHeader, HeaderCodec
 from radio.ofdm import OFDM
 from radio.preamble import Preamble
 from radio.profile import RadioProfile
+from sync.correction import RxCorrector, rx_correction
 from sync.detector import BurstDetector, Detection
 from sync.estimate import (DelaySmoother, TrainingEstimate, pilot_noise, pooled_noise, snr_db,
                            symbol_channels, training_estimate)
@@ -108,7 +109,12 @@ class Receiver:
         self.ofdm = OFDM(p)
         self.pre = Preamble(p)
         self.codec = HeaderCodec(p)
-        self.frontend = FrontEnd()
+        # Calibration hook (sync/correction.py): a profile from calibration.apply_profile
+        # carries this board's DC, IQ-imbalance and carrier-offset corrections.
+        corr = rx_correction(p)
+        self.frontend = FrontEnd(dc_offset=corr.dc_offset)
+        self.corrector = RxCorrector(corr, p.sample_rate) if corr.active else None
+        self.cfo_hint_hz = corr.cfo_hz
         self.stream = SampleStream(max(1 << 16, 4 * p.rx_buffer_size))
         self.detector = BurstDetector(p)
         self.backoff = max(1, p.cp_len // 4)   # FFT window starts this far inside the CP
@@ -121,7 +127,10 @@ class Receiver:
     # ---- streaming ----------------------------------------------------------------------
     def process(self, buffer) -> list[ReceivedBurst]:
         """buffer: complex baseband in full-scale units (any dtype/shape; garbage is tolerated)."""
-        self.stream.append(self.frontend.process(buffer))
+        x = self.frontend.process(buffer)
+        if self.corrector is not None:
+            x = self.corrector.process(x)
+        self.stream.append(x)
         out: list[ReceivedBurst] = []
         while True:
             if self._pending is None:
@@ -276,7 +285,8 @@ class Receiver:
             header=header, reason=reason,
             symbols=np.zeros(0, np.complex64) if symbols is None else symbols.astype(np.complex64),
             noise_var=np.zeros(0, np.float32) if noise_var is None else noise_var.astype(np.float32),
-            snr_db=snr_db(est.signal_power, noise), cfo_hz=b.det.cfo_hz, sfo_ppm=b.tracker.sfo_ppm,
+            snr_db=snr_db(est.signal_power, noise), cfo_hz=b.det.cfo_hz + self.cfo_hint_hz,
+            sfo_ppm=b.tracker.sfo_ppm,
             timing=b.det.start, channel_mag=np.abs(est.channel).astype(np.float32),
             phase=b.phase.astype(np.float32),
             pilots=pil.reshape(-1), header_points=np.asarray(header_pts, np.complex64).reshape(-1),

@@ -55,9 +55,10 @@ def as_iq(buffer) -> np.ndarray:
 class FrontEnd:
     """Stateful sanitiser + DC blocker: ``process(buffer) -> complex64 [N]``."""
 
-    def __init__(self, dc_block: bool = True):
+    def __init__(self, dc_block: bool = True, dc_offset: complex = 0j):
         self.alpha = DC_ALPHA if dc_block else 0.0
-        self._dc = (0.0, 0.0)
+        # a calibrated DC offset (sync.correction) starts the blocker settled
+        self._dc = (float(np.real(dc_offset)), float(np.imag(dc_offset)))
 
     def process(self, buffer) -> np.ndarray:
         x = as_iq(buffer)
