@@ -1,6 +1,5 @@
 """Differentiable channels, power normalisation, entropy-model and layer properties."""
 
-import numpy as np
 import pytest
 import torch
 

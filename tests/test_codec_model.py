@@ -1,6 +1,5 @@
 """DVSTModel: shapes of the training forward per stage, gradients, both configurations."""
 
-import numpy as np
 import pytest
 import torch
 

@@ -30,7 +30,8 @@ def awgn(ef: EncodedFrame, snr_db: float, seed: int) -> ReceivedFrame:
     """The radio, idealised: unit-power complex AWGN at snr_db; side information intact."""
     rng = np.random.default_rng(seed)
     sigma2 = 10 ** (-snr_db / 10)
-    n = (rng.standard_normal(ef.symbols.size) + 1j * rng.standard_normal(ef.symbols.size)) * np.sqrt(sigma2 / 2)
+    k = ef.symbols.size
+    n = (rng.standard_normal(k) + 1j * rng.standard_normal(k)) * np.sqrt(sigma2 / 2)
     return ReceivedFrame(ef.index, ef.kind, ef.symbols + n.astype(np.complex64),
                          np.full(ef.symbols.size, sigma2, np.float32), ef.side_info, snr_db)
 
@@ -121,8 +122,8 @@ def test_odd_frame_sizes_round_trip(model, w, h):
 
 def test_bad_input_is_one_line_dvst_error(model, tmp_path):
     enc, dec = VideoEncoder(model), VideoDecoder(model)
-    for bad in (np.zeros((64, 96), np.uint8), np.zeros((64, 96, 3), np.float32), np.zeros((64, 96, 4), np.uint8),
-                [[0]], np.zeros((0, 96, 3), np.uint8)):
+    for bad in (np.zeros((64, 96), np.uint8), np.zeros((64, 96, 3), np.float32),
+                np.zeros((64, 96, 4), np.uint8), [[0]], np.zeros((0, 96, 3), np.uint8)):
         with pytest.raises(DvstError) as e:
             enc.encode(bad, 10.0)
         assert "\n" not in str(e.value)

@@ -8,7 +8,6 @@ The transmitter and receiver use the same networks on their own references.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from dvst.codec.config import LATENT_STRIDE

@@ -59,7 +59,8 @@ _MOTION = ("flow", "motion_g_a", "motion_g_s", "motion_link")
 _PRIMARY_NT = ("g_a", "g_s", "phi")
 STAGES: dict[str, StagePlan] = {
     "I": StagePlan(("iframe",), False, False, False, True, True),
-    "1": StagePlan(("flow", "motion_g_a", "motion_g_s", "motion_link.prior"), False, False, False, True, True),
+    "1": StagePlan(("flow", "motion_g_a", "motion_g_s", "motion_link.prior"),
+                   False, False, False, True, True),
     "2": StagePlan(_MOTION, True, False, False, True, True),
     "3": StagePlan(_PRIMARY_NT + ("link.prior",), True, True, False, True, True),
     "4": StagePlan(_PRIMARY_NT + ("link", "gamma"), True, True, True, False, True),
@@ -104,7 +105,8 @@ class DVSTModel(nn.Module):
             cm = cfg.motion_channels
             self.flow = FlowNet(cfg.flow_levels, fs, cfg.flow_channels, cfg.flow_kernel)
             self.motion_g_a = AnalysisTransform(2, cm, 0, stride=fs, in_stride=fs)
-            self.motion_g_s = SynthesisTransform(2, cm, 0, stride=fs, out_stride=fs, blocks=cfg.context_blocks)
+            # motion fields are smooth: no residual blocks in the head of g_s^mv
+            self.motion_g_s = SynthesisTransform(2, cm, 0, stride=fs, out_stride=fs, blocks=0)
             self.motion_link = JSCCLink(
                 cm, cfg.hyper_channels, cfg.v_motion, cfg.motion_jscc_dim, cfg.swin_depth,
                 cfg.swin_heads, cfg.swin_window, cfg.patch, cfg.mlp_ratio, cfg.snr_conditioning,
@@ -263,7 +265,6 @@ class DVSTModel(nn.Module):
                 "bits_ml": zero, "k_ml": zero, "k_ml_sent": zero}
 
     def _forward_gop(self, x_all, snr, channel, plan, eta, eta_motion, lossless, detach, generator) -> dict:
-        cfg = self.config
         b, t = x_all.shape[:2]
         zero = x_all.new_zeros(b)
         rec: dict[str, list] = {}
@@ -410,6 +411,8 @@ class VideoEncoder:
 
     def encode(self, frame: np.ndarray, snr_db: float) -> CodedFrame:
         """frame uint8 [H, W, 3], snr_db: the SNR the receiver reports (conditions the JSCC)."""
+        if not isinstance(snr_db, (int, float)) or not np.isfinite(snr_db):
+            raise DvstError(f"snr_db must be a finite number, got {snr_db!r}")
         device = next(self.model.parameters()).device
         x = frame_to_tensor(frame).to(device)
         h, w = frame.shape[:2]
