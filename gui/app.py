@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from dvst.errors import DvstError
+from gui import theme
 from gui.settings import LinkSettings
 
 
@@ -55,12 +56,14 @@ def run_gui(session=None, *, session_factory=None, settings: LinkSettings | None
 
 def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_factory=None,
                settings: LinkSettings | None = None, timeout_s: float = 120.0,
-               size: tuple[int, int] = (1600, 1000)) -> dict:
+               size: tuple[int, int] = (1600, 1000), colors: int | None = None) -> dict:
     """Run the window headless until ``frames`` frames were received, then save it as PNG.
 
     A stream that ends earlier is shown as it ended. The session is stopped (threads joined)
     before returning. Raises DvstError if the link stops with an error, delivers no frame, or
     delivers fewer than ``frames`` within ``timeout_s`` seconds.
+    colors: quantise the PNG to this many colours (2..256: the theme's colours exact, median cut
+    for the rest, no dithering; about a third of the size, for documentation); None keeps true colour.
     Returns {"path", "frames", "seconds", "last_index"}.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -71,6 +74,8 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
         raise DvstError(f"--screenshot writes a PNG, got {path.name!r}")
     if frames < 1:
         raise DvstError(f"--frames must be at least 1, got {frames}")
+    if colors is not None and not 2 <= colors <= 256:
+        raise DvstError(f"--png-colors must be in 2 .. 256, got {colors}")
     app = application()
     window = MainWindow(session=session, session_factory=session_factory, settings=settings)
     window.resize(*size)
@@ -95,9 +100,35 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
     app.processEvents()
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(path), "PNG"):
-        raise DvstError(f"cannot write {path}")
+    _save_png(window.grab().toImage(), path, colors)
     seconds = time.monotonic() - t0
     last = window.last_stats.index if window.last_stats is not None else None
     window.close()
     return {"path": str(path), "frames": received, "seconds": seconds, "last_index": last}
+
+
+def _save_png(image, path: Path, colors: int | None) -> None:
+    """Write a QImage as PNG, optionally palettised to ``colors`` colours (PIL's median cut)."""
+    if colors is None:
+        if not image.save(str(path), "PNG"):
+            raise DvstError(f"cannot write {path}")
+        return
+    import numpy as np
+    from PIL import Image
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = rgb.width(), rgb.height(), rgb.bytesPerLine()
+    pixels = np.frombuffer(rgb.constBits(), np.uint8, stride * h).reshape(h, stride)[:, : 3 * w]
+    picture = Image.fromarray(pixels.reshape(h, w, 3).copy(), "RGB")
+    # The trace colours carry meaning (a title is its plot's legend): keep them exact, and let
+    # median cut choose the rest of the palette for the pictures.
+    keep = [bytes.fromhex(c.lstrip("#")) for c in theme.PALETTE]
+    adaptive = picture.quantize(max(colors - len(keep), 2), method=Image.Quantize.MEDIANCUT)
+    rest = adaptive.getpalette()[: 3 * (colors - len(keep))]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(b"".join(keep) + bytes(rest))
+    try:
+        picture.quantize(palette=palette, dither=Image.Dither.NONE).save(path, "PNG", optimize=True)
+    except OSError as e:
+        raise DvstError(f"cannot write {path}: {e.strerror or e}") from None

@@ -41,15 +41,24 @@ def synthetic_stats(i: int, height: int = 64, width: int = 96, sample_rate: floa
         sample_rate=sample_rate, device="loopback", model="small", frames_concealed=concealed)
 
 
-def redraw_cost(frames: int = 40, window_size=(1600, 1000), frame_size=(416, 240), warmup: int = 5) -> dict:
+def redraw_cost(frames: int = 40, window_size=(1600, 1000), frame_size=(416, 240), warmup: int = 5,
+                axis_cache: bool = True) -> dict:
     """CPU and wall milliseconds per redraw: everything (pictures, status and plots), and the
-    pictures and status alone (what the window does between plot redraws)."""
+    pictures and status alone (what the window does between plot redraws).
+    axis_cache=False draws the axes afresh on every repaint (pyqtgraph's default), for comparison."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from gui import panels
     from gui.app import application
     from gui.window import MainWindow
 
     app = application()
-    win = MainWindow()
+    cache = panels.cache_axes
+    if not axis_cache:
+        panels.cache_axes = lambda plot: None
+    try:
+        win = MainWindow()
+    finally:
+        panels.cache_axes = cache
     win.resize(*window_size)
     win.show()
     app.processEvents()
@@ -75,8 +84,10 @@ def redraw_cost(frames: int = 40, window_size=(1600, 1000), frame_size=(416, 240
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m gui.bench", description=__doc__.splitlines()[0])
     p.add_argument("--frames", type=int, default=40)
+    p.add_argument("--no-axis-cache", dest="axis_cache", action="store_false",
+                   help="draw the axes afresh on every repaint, for comparison")
     args = p.parse_args()
-    for k, v in redraw_cost(args.frames).items():
+    for k, v in redraw_cost(args.frames, axis_cache=args.axis_cache).items():
         print(f"{k:18s} {v:7.1f}")
 
 

@@ -246,7 +246,7 @@ class SpectrumPanel(pg.GraphicsLayoutWidget):
     ``psd_curve``: pg.PlotDataItem; ``waterfall_item``: pg.ImageItem of ``waterfall.image``.
     """
 
-    def __init__(self, nfft: int = 256, rows: int = 100, parent=None):
+    def __init__(self, nfft: int = 256, rows: int = 60, parent=None):
         super().__init__(parent=parent)
         self.nfft = nfft
         self.waterfall = Waterfall(nfft, rows)

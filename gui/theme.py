@@ -28,6 +28,9 @@ CHANNEL = "#009e73"
 PSD = "#56b4e9"
 WATERFALL_COLORMAP = "inferno"
 
+# Colours a palettised screenshot keeps exact.
+PALETTE = (BACKGROUND, PANEL, FOREGROUND, MUTED, "#ffffff", PAYLOAD, PILOTS, HEADER, SET, PSNR, CONCEALED)
+
 FONT_PT = 10
 TITLE_PT = 11
 

@@ -411,3 +411,20 @@ def test_screenshot_flags_are_checked_before_anything_runs(tmp_path):
     with pytest.raises(DvstError, match="choose a SigMF recording"):
         _dvst_gui("--source", "replay", "--screenshot", str(tmp_path / "w.png"), "--frames", "1")
     assert not (tmp_path / "w.png").exists()
+
+
+def test_screenshot_of_a_scripted_session_with_a_palette(tmp_path):
+    from PIL import Image
+
+    from gui import theme
+    from gui.app import screenshot
+
+    session = ScriptedSession(n=4)
+    out = tmp_path / "w.png"
+    result = screenshot(out, 4, session=session, size=(1200, 800), colors=64)
+    assert result["frames"] == 4 and result["last_index"] == 3 and session.stopped
+    image = Image.open(out)
+    assert image.mode == "P" and image.size == (1200, 800)
+    used = {bytes(c) for _, c in image.convert("RGB").getcolors(1 << 16)}
+    for colour in (theme.BACKGROUND, theme.PSNR, theme.PAYLOAD):  # kept exact: titles are legends
+        assert bytes.fromhex(colour.lstrip("#")) in used, colour

@@ -31,6 +31,8 @@ def register(sub) -> None:
     p.add_argument("--no-start", dest="start", action="store_false", help="open the window without starting")
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="run headless until --frames frames were received, save the window as PNG, exit")
+    p.add_argument("--png-colors", type=int, metavar="N",
+                   help="with --screenshot: a palette of N colours (2..256), a smaller file for documentation")
     add_config_flag(p)
     p.set_defaults(func=run)
 
@@ -62,7 +64,8 @@ def _screenshot(args, settings) -> int:
     frames = settings.link.frames or 12
     if settings.source == "loopback" and settings.link.frames is None:
         settings.link.frames = frames  # the clip ends right after the frames the picture shows
-    result = screenshot(args.screenshot, frames, session_factory=build_session, settings=settings)
+    result = screenshot(args.screenshot, frames, session_factory=build_session, settings=settings,
+                        colors=args.png_colors)
     print(f"wrote {result['path']}: {result['frames']} frames in {result['seconds']:.1f} s "
           f"(last frame {result['last_index']})")
     return 0
