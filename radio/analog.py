@@ -71,16 +71,20 @@ def equalize(y: np.ndarray, h: np.ndarray, noise_var, est_factor: float = 0.0,
     is the mean squared error σ²(1+ε)/(|h|²+σ²(1+ε)).
     Returns (complex64 [..., n], float32 [..., n]).
     """
-    n_eff = np.maximum(np.asarray(noise_var, np.float64), 1e-20) * (1.0 + est_factor)
-    p = np.abs(h) ** 2
+    h = np.asarray(h, np.complex64)
+    p = h.real * h.real + h.imag * h.imag                      # float32, single precision throughout
+    n_eff = np.maximum(np.asarray(noise_var, np.float32), np.float32(1e-20)) * np.float32(1.0 + est_factor)
     if method == "zf":
-        g = 1.0 / np.where(p > 1e-30, h, 1e-15)
-        var = n_eff / np.maximum(p, 1e-30)
+        safe = np.maximum(p, np.float32(1e-30))
+        g = np.conj(h) / safe
+        var = n_eff / safe
     elif method == "lmmse":
-        g = np.conj(h) / (p + n_eff)
-        var = n_eff / (p + n_eff)
+        den = p + n_eff
+        g = np.conj(h) / den
+        var = n_eff / den
     else:
         raise DvstError(f"unknown equalizer {method!r}; use 'zf' or 'lmmse'")
-    x = (y * g).astype(np.complex64)
-    v = np.broadcast_to(np.minimum(var, 1e12), x.shape).astype(np.float32)
+    x = np.asarray(y, np.complex64) * g.astype(np.complex64, copy=False)
+    v = np.empty(x.shape, np.float32)
+    v[...] = np.minimum(var, np.float32(1e12))
     return x, v

@@ -118,7 +118,7 @@ class HeaderCodec:
         self.profile = profile
         self.bps = profile.header_bits_per_symbol
         self.rate = profile.header_code_rate
-        self.qam = QAM(self.bps)
+        self.qam = QAM(self.bps, method="maxlog")   # exact for BPSK/QPSK (one level per bit and axis)
         self.bits_per_ofdm = profile.n_data * self.bps
         self.base_code = _code(BASE_BYTES * 8, self.rate, self.bps)
         self.n_base_symbols = -(-self.base_code.n // self.bits_per_ofdm)

@@ -158,7 +158,7 @@ class Receiver:
             self._train(b)
             self._symbols(b, self.codec.n_base_symbols)
             self._correct(b)
-            pts, var = self._equalised_data(b, 0, self.codec.n_base_symbols)
+            pts, var = self._equalised_data(b, 0, self.codec.n_base_symbols, track=False)
             header, side_len, reason = self.codec.decode_base(pts, var)
             if header is not None and header.payload_len > p.max_payload_symbols:
                 header, reason = None, f"payload_len {header.payload_len} exceeds this profile's maximum"
@@ -259,21 +259,25 @@ class Receiver:
         return pooled_noise([(b.est.noise_var, b.est.dof), pilot_noise(res, b.est.est_factor)])
 
     def _equalised_data(self, b: _Pending, m0: int, m1: int, noise: float | None = None,
-                        method: str = "zf") -> tuple[np.ndarray, np.ndarray]:
+                        method: str = "zf", track: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Data subcarriers of symbols m0 .. m1-1 → (complex64 [S, n_data], float32 [S, n_data]).
 
         Each symbol is equalised with the training channel, or with a pilot-based one where
         the pilots say the channel has changed since (sync.estimate.symbol_channels), and gets
-        that symbol's effective noise variance."""
+        that symbol's effective noise variance. track=False: the training channel and the
+        pooled noise for all (the base header, decoded before the rest has arrived)."""
         grid = b.grid[m0:m1]
         d = self.ofdm.data_idx
         if noise is None:
             noise = self._noise(b)
+        if not track:
+            return equalize(grid[:, d], b.est.channel[d], noise, b.est.est_factor, method)
         n = b.grid.shape[0]
         if b.chans is None or b.chans.channel.shape[0] != n:
             b.chans = symbol_channels(b.grid, self.ofdm.pilot_values(n), self.ofdm.pilot_idx, b.est, noise)
         c = b.chans
-        return equalize(grid[:, d], c.channel[m0:m1][:, d], c.noise_var[m0:m1, None], 0.0, method)
+        h = c.channel[d] if c.channel.ndim == 1 else c.channel[m0:m1][:, d]
+        return equalize(grid[:, d], h, c.noise_var[m0:m1, None], 0.0, method)
 
     def _result(self, b: _Pending, header, reason, header_pts, symbols=None, noise_var=None,
                 noise: float | None = None) -> ReceivedBurst:

@@ -153,7 +153,8 @@ def _moving_mean(x: np.ndarray, span: int) -> np.ndarray:
 class SymbolChannels:
     """Channel per OFDM symbol after pilot tracking.
 
-    channel: complex64 [S, n_used]; noise_var: float64 [S] effective noise variance of each
+    channel: complex64 [S, n_used], or [n_used] when every symbol keeps the training channel;
+    noise_var: float64 [S] effective noise variance of each
     symbol (channel-estimate error included); changed: bool [S], symbols whose pilots left
     the training channel and got a pilot-based estimate instead."""
 
@@ -176,7 +177,7 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
     never reaches the factor).
     """
     s, n_used = grid.shape
-    ch = np.broadcast_to(est.channel, (s, n_used)).copy()
+    ch = est.channel
     nv = np.full(s, float(noise) * (1.0 + est.est_factor))
     changed = np.zeros(s, bool)
     p = pilot_idx.size
@@ -187,6 +188,7 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
     ratio = _moving_mean(mismatch, span) / (noise * (1.0 + est.est_factor) + 1e-30)
     changed = ratio > factor
     if changed.any():
+        ch = np.broadcast_to(est.channel, (s, n_used)).copy()
         u = est.basis
         up = u[pilot_idx]                                                      # [P, r]
         gram = np.einsum("pr,pq->rq", up.conj(), up)
@@ -196,7 +198,7 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
         ch[changed] = np.einsum("nr,rc->cn", u, coef)
         n_avg = min(2 * span + 1, s)
         est_factor = min(1.0, u.shape[1] / (p * n_avg))
-    res = np.abs(grid[:, pilot_idx] - ch[:, pilot_idx] * known) ** 2
+    res = np.abs(grid[:, pilot_idx] - ch[..., pilot_idx] * known) ** 2
     per = _moving_mean(np.sum(res, axis=1) / (p - 1), span)
     floor = float(noise) * (1.0 + est.est_factor)
     nv = np.maximum(per, floor)
