@@ -127,6 +127,9 @@ def test_bad_input_is_one_line_dvst_error(model, tmp_path):
         with pytest.raises(DvstError) as e:
             enc.encode(bad, 10.0)
         assert "\n" not in str(e.value)
+    for bad_snr in ("x", float("nan"), None):
+        with pytest.raises(DvstError, match="snr_db"):
+            enc.encode(clip(1)[0], bad_snr)
     frames = clip(3)
     i_frame = enc.encode(frames[0], 10.0)
     p_frame = enc.encode(frames[1], 10.0)

@@ -411,7 +411,11 @@ class VideoEncoder:
 
     def encode(self, frame: np.ndarray, snr_db: float) -> CodedFrame:
         """frame uint8 [H, W, 3], snr_db: the SNR the receiver reports (conditions the JSCC)."""
-        if not isinstance(snr_db, (int, float)) or not np.isfinite(snr_db):
+        try:
+            ok = bool(np.isfinite(float(snr_db)))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
             raise DvstError(f"snr_db must be a finite number, got {snr_db!r}")
         device = next(self.model.parameters()).device
         x = frame_to_tensor(frame).to(device)
@@ -492,7 +496,10 @@ class VideoDecoder:
         if rx.symbols.size != expected:
             raise DvstError(f"frame {rx.index}: {rx.symbols.size} symbols, side information says {expected}")
         dev = next(self.model.parameters()).device
-        snr = snr_tensor(float(rx.snr_db), 1, dev)
+        if np.isnan(rx.snr_db):
+            raise DvstError(f"frame {rx.index}: measured SNR is NaN")
+        # a noiseless loopback can report +inf; the SNR conditioning saw at most a few tens of dB
+        snr = snr_tensor(float(np.clip(rx.snr_db, -20.0, 50.0)), 1, dev)
         to_idx = lambda a: torch.from_numpy(a.astype(np.int64))[None].to(dev)  # noqa: E731
         off = 0
         with torch.inference_mode():
