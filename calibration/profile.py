@@ -90,11 +90,23 @@ class CalibratedProfile(RadioProfile):
     calibration_board: str = ""
 
 
+def _tidy(obj):
+    """Floats to 7 significant digits (far below every measurement's uncertainty), for a
+    readable file."""
+    if isinstance(obj, dict):
+        return {k: _tidy(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_tidy(v) for v in obj]
+    if isinstance(obj, float) and math.isfinite(obj):
+        return float(f"{obj:.7g}")
+    return obj
+
+
 def save_calibration(cal: CalibrationProfile, path: str | os.PathLike) -> Path:
-    """Write ``cal`` as YAML (atomically); returns the path."""
+    """Write ``cal`` as YAML (atomically, floats to 7 significant digits); returns the path."""
     p = Path(path)
     text = (f"# dvst calibration profile of board {cal.board} (see docs/calibration.md)\n"
-            + yaml.safe_dump(to_mapping(cal), sort_keys=False, default_flow_style=None))
+            + yaml.safe_dump(_tidy(to_mapping(cal)), sort_keys=False, default_flow_style=None, width=100))
     try:
         if p.parent and not p.parent.exists():
             p.parent.mkdir(parents=True, exist_ok=True)

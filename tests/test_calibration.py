@@ -174,7 +174,9 @@ def test_profile_round_trip_and_apply(profile, tmp_path):
     cal = calibrate(link, profile, routines=("cfo", "iq"))
     path = save_calibration(cal, tmp_path / "board.yaml")
     back = load_calibration(path)
-    assert back == cal
+    assert back.board == cal.board and back.iq.dc_offset == pytest.approx(cal.iq.dc_offset, rel=1e-6)
+    assert back.cfo.ppm == pytest.approx(cal.cfo.ppm, rel=1e-6)
+    assert load_calibration(save_calibration(back, tmp_path / "again.yaml")) == back    # stable
     applied = apply_profile(profile, path)
     assert isinstance(applied, CalibratedProfile)
     c = applied.rx_correction
@@ -259,3 +261,53 @@ def test_full_calibration_sets_the_operating_point(profile):
     applied = apply_profile(profile, cal)
     assert (applied.tx_gain_db, applied.rx_gain_db, applied.gain_control_mode) == \
         (cal.gain.tx_gain_db, cal.gain.rx_gain_db, "manual")
+
+
+# ---- xo_correction through pyadi-iio's device-attribute calls ----------------------------------
+XO_NOMINAL = 40_000_000
+
+
+def xo_fake_pair(profile, ppm0: float, seed: int = 0):
+    """Two FakePlutos; the receiving one also has the ad9361-phy attribute ``xo_correction``
+    (pyadi-iio's ``_get_iio_dev_attr`` / ``_set_iio_dev_attr``): setting it rescales that board's
+    LO and sample clock, i.e. the crystal offset the far transmitter is seen with."""
+    from radio.devices import FakePluto, PlutoDevice
+    from radio.devices.loopback import Air
+
+    class XOFakePluto(FakePluto):
+        xo = XO_NOMINAL
+
+        def _get_iio_dev_attr(self, name, _ctrl=None):
+            assert name == "xo_correction"
+            return self.xo
+
+        def _set_iio_dev_attr(self, name, value, _ctrl=None):
+            assert name == "xo_correction"
+            self.xo = int(value)
+            ppm = ((1 + ppm0 * 1e-6) * self.xo / XO_NOMINAL - 1) * 1e6
+            self._air_in.set_config(self._air_in.config.replace(clock_ppm=ppm))
+
+    cfg = ChannelConfig.for_profile(profile, "awgn", clock_ppm=ppm0, dac_bits=0)
+    ab, ba = Air(cfg, seed), Air(cfg, seed + 1)
+    tx = PlutoDevice(sdr=FakePluto("ip:a", air_out=ab, air_in=ba))
+    rx = PlutoDevice(sdr=XOFakePluto("ip:b", air_out=ba, air_in=ab))
+    return tx, rx
+
+
+def test_xo_correction_cancels_the_offset(profile):
+    from calibration import configure_device
+
+    tx, rx = xo_fake_pair(profile, ppm0=15.0)
+    link = Link(tx, rx)
+    link.prepare(profile)
+    first = measure_cfo(link, profile)
+    assert abs(first.ppm - 15.0) <= 1.0 and first.xo_measured == XO_NOMINAL
+    assert first.xo_correction == pytest.approx(XO_NOMINAL / (1 + 15e-6), abs=2)
+    fixed = measure_cfo(link, profile, apply_xo=True)
+    assert fixed.xo_applied and fixed.xo_measured == first.xo_correction
+    assert abs(fixed.ppm) < 0.05                      # carrier (and sample clock) now agree
+    # a board that forgot it (power cycle) is put back by configure_device
+    cal = CalibrationProfile(board="ip:b", cfo=fixed)
+    rx.sdr.xo = XO_NOMINAL
+    configure_device(rx, cal)
+    assert rx.sdr.xo == fixed.xo_measured

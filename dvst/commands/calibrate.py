@@ -103,7 +103,8 @@ def summary_rows(cal) -> list[tuple[str, object]]:
         rows.append(("ADC saturates at RX gain", f"{sat} (bursts at TX {nf.tx_gain_db:g} dB)"))
         for g in (0.0, 20.0, 40.0, 60.0):
             if nf.rx_gain_db and nf.rx_gain_db[0] <= g <= nf.rx_gain_db[-1]:
-                rows.append((f"noise floor at {g:g} dB", f"{nf.noise_at(g):.1f} dBFS"))
+                n = nf.noise_at(g)
+                rows.append((f"noise floor at {g:g} dB", f"{n:.1f} dBFS" if n > -150 else "below one ADC step"))
     c = cal.cfo
     if c is not None:
         rows.append(("carrier offset", f"{c.ppm:+.3f} ppm = {c.cfo_hz:+.0f} Hz at {c.center_freq / 1e6:g} MHz"))
