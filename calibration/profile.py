@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from calibration.capture import board_id
 from calibration.cfo import CarrierOffset, apply_xo_correction, read_xo_correction
 from calibration.gain_sweep import GainSweep
 from calibration.iq import IQImbalance
@@ -148,11 +149,20 @@ def apply_profile(profile: RadioProfile, cal: CalibrationProfile | str | os.Path
                              calibration_board=c.board)
 
 
+def _is_uri(board: str) -> bool:
+    return board.startswith(("ip:", "usb:")) or board in ("loopback", "device")
+
+
 def configure_device(device, cal: CalibrationProfile | str | os.PathLike) -> None:
-    """Put an opened board back into the state it was calibrated in: the ``xo_correction`` in
-    effect during the CFO measurement (the Pluto forgets it at power-up), so the profile's
-    carrier offset holds. No-op for boards without one (simulator, FakePluto)."""
+    """Check that an opened board is the one the profile belongs to (when both are known by
+    serial number: the same board may be reached by ip: or usb:), then put it back into the
+    state it was calibrated in: the ``xo_correction`` in effect during the CFO measurement
+    (the Pluto forgets it at power-up), so the profile's carrier offset holds. No-op for boards
+    without one (simulator, FakePluto)."""
     c = _as_calibration(cal)
+    here = board_id(device)
+    if not _is_uri(here) and not _is_uri(c.board) and here != c.board:
+        raise DvstError(f"the calibration profile is for board {c.board}, but this board is {here}")
     if c.cfo is None or c.cfo.xo_measured is None or read_xo_correction(device) is None:
         return
     if read_xo_correction(device) != c.cfo.xo_measured:

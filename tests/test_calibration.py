@@ -311,3 +311,25 @@ def test_xo_correction_cancels_the_offset(profile):
     rx.sdr.xo = XO_NOMINAL
     configure_device(rx, cal)
     assert rx.sdr.xo == fixed.xo_measured
+
+
+def test_configure_device_refuses_another_board(profile):
+    from calibration import configure_device
+
+    tx, rx = xo_fake_pair(profile, ppm0=0.0)
+    rx.sdr.ctx = type("Ctx", (), {"attrs": {"hw_serial": "104473dc5993000a"}})()
+    configure_device(rx, CalibrationProfile(board="104473dc5993000a"))
+    configure_device(rx, CalibrationProfile(board="ip:192.168.2.1"))        # a URI: cannot tell, accepted
+    with pytest.raises(DvstError, match="is for board 1044730000"):
+        configure_device(rx, CalibrationProfile(board="1044730000"))
+
+
+def test_every_routine_through_pyadi_iio_rules(profile):
+    """noise floor and gain sweep through PlutoDevice + FakePluto (cfo and iq: the CLI tests)."""
+    link = open_link("fake-pluto", profile, channel="awgn", seed=12)
+    nf = measure_noise_floor(link, profile, rx_gains=[30.0, 40.0, 50.0, 60.0])
+    assert nf.saturation_rx_gain_db in (50.0, 60.0) and nf.noise_dbfs == sorted(nf.noise_dbfs)
+    sweep = sweep_gains(link, profile, tx_gains=[-20.0, -10.0], rx_gains=[40.0], target_snr_db=15.0)
+    assert sweep.target_met and sweep.tx_gain_db == -10.0
+    assert all(p.header_success == 1.0 for p in sweep.points)
+    assert "tx_destroy_buffer" in link.tx.sdr.calls and link.rx.sdr.gain_control_mode_chan0 == "manual"
