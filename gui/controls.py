@@ -54,7 +54,8 @@ class ControlPanel(QtWidgets.QWidget):
 
     Signals: ``startRequested``, ``stopRequested``, ``recordToggled(bool)``,
     ``channelChanged(dict)`` (debounced ``set_channel`` keywords), ``targetChanged(dict)``
-    (``set_target`` keywords). scenarios: loopback channel scenario names; models: zoo names.
+    (``set_target`` keywords), ``radioChanged(dict)`` (``gui.sessions.set_radio`` keywords:
+    lo_hz, rx_gain_db, tx_gain_db). scenarios: loopback channel scenario names; models: zoo names.
     """
 
     startRequested = QtCore.Signal()
@@ -62,6 +63,7 @@ class ControlPanel(QtWidgets.QWidget):
     recordToggled = QtCore.Signal(bool)
     channelChanged = QtCore.Signal(dict)
     targetChanged = QtCore.Signal(dict)
+    radioChanged = QtCore.Signal(dict)
 
     def __init__(self, settings: LinkSettings | None = None, models: list[str] | None = None,
                  scenarios: list[str] | None = None, multipath_profiles: list[str] | None = None,
@@ -69,6 +71,7 @@ class ControlPanel(QtWidgets.QWidget):
         super().__init__(parent)
         s = settings or LinkSettings()
         link = s.link
+        self._running = False
         try:  # offsets and multipath left open (None) start at the scenario's values
             d = scenario_defaults(link.channel)
         except DvstError:
@@ -109,7 +112,7 @@ class ControlPanel(QtWidgets.QWidget):
         form.addRow("multipath", self.multipath)
         column.addWidget(self.channel_box)
 
-        self.pluto_box = QtWidgets.QGroupBox("PlutoSDR (applied on Start)")
+        self.pluto_box = QtWidgets.QGroupBox("PlutoSDR (LO and gains live)")
         form = QtWidgets.QFormLayout(self.pluto_box)
         self.uri = QtWidgets.QLineEdit(link.uri or "ip:192.168.2.1")
         self.lo = QtWidgets.QDoubleSpinBox(decimals=3, minimum=70.0, maximum=6000.0, singleStep=1.0,
@@ -181,8 +184,20 @@ class ControlPanel(QtWidgets.QWidget):
         for slider in (self.snr, self.cfo, self.sfo):
             slider.valueChanged.connect(lambda _v: self._debounce.start())
         self.multipath.currentIndexChanged.connect(lambda _i: self._debounce.start())
+        for box in (self.lo, self.rx_gain, self.tx_gain):
+            box.setKeyboardTracking(False)  # one change per value typed, not per digit
+            box.editingFinished.connect(self._radio_edited)
         self.model.currentIndexChanged.connect(lambda _i: self.targetChanged.emit(self.settings().target()))
         self.cbr.editingFinished.connect(lambda: self.targetChanged.emit(self.settings().target()))
+
+    def radio(self) -> dict:
+        """The PlutoSDR box as ``set_radio`` keywords: LO (Hz) and gains (dB)."""
+        return {"lo_hz": self.lo.value() * 1e6, "rx_gain_db": self.rx_gain.value(),
+                "tx_gain_db": self.tx_gain.value()}
+
+    def _radio_edited(self) -> None:
+        if self._running and self.source.currentData() == "pluto":
+            self.radioChanged.emit(self.radio())
 
     def settings(self) -> LinkSettings:
         """The controls as a LinkSettings; fields the window has no control for keep their start values."""
@@ -227,12 +242,14 @@ class ControlPanel(QtWidgets.QWidget):
 
     def set_running(self, running: bool) -> None:
         """Start is for a stopped link, Stop and Record for a running one; the source is fixed while running."""
+        self._running = running
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.record_button.setEnabled(running)
         self.source.setEnabled(not running)
         self.scenario.setEnabled(not running)
-        self.pluto_box.setEnabled(not running and self.source.currentData() == "pluto")
+        self.uri.setEnabled(not running)  # LO and gains stay live on a running board
+        self.cable.setEnabled(not running)
         self.replay_box.setEnabled(not running and self.source.currentData() == "replay")
         if not running and self.record_button.isChecked():
             self.record_button.blockSignals(True)

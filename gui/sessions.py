@@ -56,3 +56,42 @@ def settings_of(session) -> LinkSettings:
         link.sfo_ppm = config.effective_sfo_ppm
         multipath = config.multipath or False
     return LinkSettings(source=source, link=link, multipath=multipath)
+
+
+def radios(session) -> tuple[list, list]:
+    """The session's radio devices (``radio.devices.Device``): (receiving, transmitting).
+
+    The transmit side may be wrapped (``ChunkedTx`` keeps its device in ``.dev``); a simulated
+    loopback pair counts too (its gains and LOs act on the simulated channel).
+    """
+    from radio.devices.base import Device
+
+    def device(obj):
+        for candidate in (obj, getattr(obj, "dev", None)):
+            if isinstance(candidate, Device):
+                return candidate
+        return None
+
+    rx = device(getattr(session, "rx_device", None))
+    tx = device(getattr(session, "tx_device", None))
+    return ([rx] if rx is not None else []), ([tx] if tx is not None else [])
+
+
+def set_radio(session, lo_hz: float | None = None, rx_gain_db: float | None = None,
+              tx_gain_db: float | None = None) -> None:
+    """Retune a running session's radios, pyadi-iio style: ``rx_lo``/``tx_lo`` (Hz, both sides
+    of a board), ``rx_hardwaregain_chan0`` (dB, manual gain mode), ``tx_hardwaregain_chan0``
+    (dB, ≤ 0). The devices check the values (a bad one is a DvstError)."""
+    receivers, transmitters = radios(session)
+    if not receivers and not transmitters:
+        raise DvstError("this session has no radio to tune")
+    for dev in receivers:
+        if lo_hz is not None:
+            dev.rx_lo = int(round(lo_hz))
+        if rx_gain_db is not None:
+            dev.rx_hardwaregain_chan0 = float(rx_gain_db)
+    for dev in transmitters:
+        if lo_hz is not None:
+            dev.tx_lo = int(round(lo_hz))
+        if tx_gain_db is not None:
+            dev.tx_hardwaregain_chan0 = float(tx_gain_db)

@@ -102,6 +102,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controls.recordToggled.connect(self._record_toggled)
         self.controls.channelChanged.connect(self.apply_channel)
         self.controls.targetChanged.connect(self.apply_target)
+        self.controls.radioChanged.connect(self.apply_radio)
         self.controls.set_running(False)
         if session is not None and session_factory is None and settings is None:
             from gui.sessions import settings_of
@@ -245,6 +246,16 @@ class MainWindow(QtWidgets.QMainWindow):
         session = self.session
         self.statusBar().showMessage("switching the model at the next I-frame …", 3000)
         self._in_background(lambda: session.set_target(**target),
+                            lambda _r, error: error is not None and self.show_error(error))
+
+    def apply_radio(self, radio: dict) -> None:
+        """Retune the running board (LO, gains) in the background; a refused value is said."""
+        if self.session is None or not self.running:
+            return
+        from gui.sessions import set_radio
+
+        session = self.session
+        self._in_background(lambda: set_radio(session, **radio),
                             lambda _r, error: error is not None and self.show_error(error))
 
     def start_recording(self, path: str) -> bool:

@@ -428,3 +428,13 @@ def test_screenshot_of_a_scripted_session_with_a_palette(tmp_path):
     used = {bytes(c) for _, c in image.convert("RGB").getcolors(1 << 16)}
     for colour in (theme.BACKGROUND, theme.PSNR, theme.PAYLOAD):  # kept exact: titles are legends
         assert bytes.fromhex(colour.lstrip("#")) in used, colour
+
+
+def test_retuning_a_session_without_a_radio_is_said(window, qtbot):
+    c = window.controls
+    c.source.setCurrentIndex(c.source.findData("pluto"))
+    window.start()
+    c.rx_gain.setValue(12)
+    c.rx_gain.editingFinished.emit()
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=5000)
+    assert window.last_error == "this session has no radio to tune"

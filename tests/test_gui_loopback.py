@@ -1,4 +1,5 @@
-"""The window on a real loopback LinkSession: codec, PHY and simulated Plutos in worker threads.
+"""The window on real LinkSessions: codec, PHY and simulated Plutos (a loopback pair, or
+PlutoDevice on a simulated adi.Pluto cabled to itself) in worker threads.
 
 Small frames (128×96 demo clip) and a few frames keep it to seconds; the model is whatever
 ``dvst.link.build.load_codec`` picks (the shipped one, or the untrained small model).
@@ -98,6 +99,38 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     assert replay.frames_received >= 4 and replay.last_stats.reconstruction.shape == (96, 128, 3)
     assert replay.last_stats.original is None and "no reference" in replay.frames.original_caption.text()
     assert replay.status.values["device"].text().startswith("replay")
+
+
+def test_pluto_source_retunes_the_board_live(qtbot):
+    """Source PlutoSDR with a cable, on pyadi-iio's rules (``--device fake-pluto``)."""
+    from gui.sessions import build_session
+    from gui.window import MainWindow
+
+    settings = LinkSettings(source="pluto", cable=True, input="demo",
+                            link=LinkConfig(device="fake-pluto", uri="ip:192.168.2.1", channel="awgn",
+                                            snr_db=20.0, frames=500, size="128x96", msssim=False, seed=2,
+                                            rx_gain_db=40.0, tx_gain_db=-10.0))
+    win = MainWindow(session_factory=build_session, settings=settings, poll_ms=20, plot_ms=0)
+    qtbot.addWidget(win)
+    assert win.start()
+    qtbot.waitUntil(lambda: win.frames_received >= 1 or win.last_error is not None, timeout=60_000)
+    assert win.last_error is None, win.last_error
+    board = win.session.rx_device
+    c = win.controls
+    assert c.pluto_box.isEnabled() and not c.uri.isEnabled() and not c.channel_box.isEnabled()
+    c.rx_gain.setValue(31)
+    c.rx_gain.editingFinished.emit()
+    c.tx_gain.setValue(-4.5)
+    c.tx_gain.editingFinished.emit()
+    qtbot.waitUntil(lambda: board.rx_hardwaregain_chan0 == 31 and board.tx_hardwaregain_chan0 == -4.5,
+                    timeout=5000)
+    c.lo.setValue(915.0)
+    c.lo.editingFinished.emit()
+    qtbot.waitUntil(lambda: board.rx_lo == board.tx_lo == 915_000_000, timeout=5000)
+    c.rx_gain.setValue(80)  # beyond the spin box: clamped to the AD9361's 71 dB, never refused silently
+    assert c.radio()["rx_gain_db"] == 71
+    win.close()
+    assert not _link_threads() and win.last_error is None, win.last_error
 
 
 def test_a_session_built_by_a_command_shows_its_own_settings(qtbot, settings):
