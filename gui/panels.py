@@ -2,7 +2,8 @@
 
 Every panel has ``show_stats(stats)`` (draw the newest frame) and ``reset()``; the history and
 spectrum panels also have ``append(stats)`` for every frame, so no point or waterfall line is
-lost when the window redraws at a lower rate than frames arrive. Plot items are public attributes so tests can read their data.
+lost when the window redraws at a lower rate than frames arrive. Plot items are public
+attributes, so tests can read their data.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def _span_at_least(plot: pg.PlotItem, values: np.ndarray, span: float, lo: float
 def cache_axes(plot: pg.PlotItem) -> None:
     """Keep each axis as a pixmap: redrawn when its range changes, not on every repaint.
 
-    Axis text dominates the cost of a repaint with Qt's raster engine (about half of it).
+    Axis text is a third to a half of a repaint's cost with Qt's raster engine (``python -m
+    gui.bench --no-axis-cache``).
     """
     for side in ("left", "bottom", "right", "top"):
         plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)

@@ -29,7 +29,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     session: a LinkSession to show (already built; ``start()`` starts it) or None.
     session_factory: ``LinkSettings -> LinkSession``, called on Start to build a session for the
-    source the controls name; without one, Start (re)starts ``session``.
+    source the controls name; without one, Start starts ``session`` (once: a LinkSession runs once).
     poll_ms: how often the stats queue is drained; the pictures and the status follow at that
     rate, the plots at most every ``plot_ms`` (a full repaint costs tens of milliseconds of the
     CPU the codec needs). ``frames_shown`` counts redraws, and ``frameShown(object)`` is emitted
@@ -115,6 +115,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._jobs_pending = 0
         self._job_timer = QtCore.QTimer(self, interval=25)
         self._job_timer.timeout.connect(self._collect_jobs)
+        self._error_timer = QtCore.QTimer(self, singleShot=True, interval=8000)
+        self._error_timer.timeout.connect(lambda: self.statusBar().setStyleSheet(""))
 
     # -- session control ------------------------------------------------------------------
     def start(self) -> bool:
@@ -231,8 +233,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def apply_channel(self, channel: dict) -> None:
         """Hand live channel settings to a loopback session (``set_channel``)."""
-        if self.session is None or self.controls.settings().source != "loopback":
-            return
+        if self.session is None or not self.running or self.controls.settings().source != "loopback":
+            return  # before Start the sliders' values go into the new session's settings
         try:
             self.session.set_channel(**channel)
         except DvstError as e:
@@ -353,7 +355,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_error = message
         self.statusBar().setStyleSheet(f"color: {theme.CONCEALED};")
         self.statusBar().showMessage(message)
-        QtCore.QTimer.singleShot(8000, lambda: self.statusBar().setStyleSheet(""))
+        self._error_timer.start()  # back to the plain colour after a while
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.stop()
