@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def dvst(*args, cwd=None, timeout=300):
+def dvst(*args, cwd=None, timeout=600):  # a cold numba cache compiles for minutes on a loaded machine
     env = dict(os.environ, PYTHONPATH=str(ROOT), DVST_PROGRESS="0")
     env.pop("DVST_DEBUG", None)
     return subprocess.run([sys.executable, "-m", "dvst.cli", *map(str, args)], capture_output=True,
