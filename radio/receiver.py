@@ -37,6 +37,9 @@ from sync.tracking import PilotTracker
 # block (the drift is unknown), then long ones (fewer Python round trips)
 _FIRST_BLOCK = 32
 _BLOCK = 256
+# Pilot mismatch (in noise units, ≈ 1 on a static channel) above which a burst may have lost
+# samples inside it and its span is searched again for the next preamble
+_RESCAN_MISMATCH = 1.5
 
 
 @dataclass
@@ -186,9 +189,12 @@ class Receiver:
         pay, pay_var = self._equalised_data(b, n_head, n_head + n_pay, noise, self.equalizer)
         k = b.header.payload_len
         order = interleaver(n_pay * p.n_data, p.n_data)[:k] if p.interleave else slice(0, k)
-        # Search again right after this preamble, not after the burst: if samples were dropped
-        # inside this burst, its nominal end lies beyond the next burst's preamble.
-        self.detector.search_pos = s + self.pre.length
+        # Samples dropped inside this burst (an overflow) misalign every symbol after the gap,
+        # and its nominal end then lies beyond the next burst's preamble: if the pilots show any
+        # such mismatch, search again right behind this preamble, else behind the burst.
+        end = s + self.pre.length + (n_head + n_pay) * p.symbol_len
+        suspect = b.chans is not None and b.chans.mismatch.size and b.chans.mismatch.max() > _RESCAN_MISMATCH
+        self.detector.search_pos = s + self.pre.length if suspect else end
         self.bursts += 1
         burst = self._result(b, b.header, "", np.concatenate([head_pts, side_pts]).reshape(-1),
                              pay.reshape(-1)[order], pay_var.reshape(-1)[order], noise)

@@ -156,11 +156,13 @@ class SymbolChannels:
     channel: complex64 [S, n_used], or [n_used] when every symbol keeps the training channel;
     noise_var: float64 [S] effective noise variance of each
     symbol (channel-estimate error included); changed: bool [S], symbols whose pilots left
-    the training channel and got a pilot-based estimate instead."""
+    the training channel and got a pilot-based estimate instead; mismatch: float64 [S], the
+    smoothed pilot distance from the training channel in units of the noise (≈ 1 when static)."""
 
     channel: np.ndarray
     noise_var: np.ndarray
     changed: np.ndarray
+    mismatch: np.ndarray
 
 
 def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, est: TrainingEstimate,
@@ -182,10 +184,11 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
     changed = np.zeros(s, bool)
     p = pilot_idx.size
     if s == 0 or p < 2:
-        return SymbolChannels(ch, nv, changed)
+        return SymbolChannels(ch, nv, changed, np.zeros(s))
     hp = grid[:, pilot_idx] / known                                           # [S, P]
     mismatch = np.mean(np.abs(hp - est.channel[pilot_idx]) ** 2, axis=1)
-    ratio = _moving_mean(mismatch, span) / (noise * (1.0 + est.est_factor) + 1e-30)
+    # measured against the training symbols' noise: the pooled one already contains these pilots
+    ratio = _moving_mean(mismatch, span) / (est.noise_var * (1.0 + est.est_factor) + 1e-30)
     changed = ratio > factor
     if changed.any():
         ch = np.broadcast_to(est.channel, (s, n_used)).copy()
@@ -205,4 +208,4 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
     if changed.any():
         nv[changed] = np.maximum(per[changed] * (1.0 + est_factor), floor)
     nv[~changed] = np.where(per[~changed] > factor * floor, per[~changed], floor)
-    return SymbolChannels(ch.astype(np.complex64), nv, changed)
+    return SymbolChannels(ch.astype(np.complex64), nv, changed, ratio)

@@ -82,15 +82,19 @@ def derotate_grid(y, phase, slope, k):
 
 @njit(cache=True)
 def _rotate(v, k, slope, out):
-    """out[i] = v[i]·exp(-j·slope·k[i]) for integer-valued ascending k, by repeated steps."""
+    """out[i] = v[i]·exp(-j·slope·k[i]) for integer-valued ascending k: one complex multiply
+    per element while the spacing repeats (pilots), a sin/cos only where it changes."""
     a = -slope * k[0]
     rot = complex(np.cos(a), np.sin(a))
-    step = complex(np.cos(slope), -np.sin(slope))
-    prev = k[0]
+    gap = 0.0
+    step = 1.0 + 0j
     for i in range(v.shape[0]):
-        for _ in range(int(k[i] - prev)):
+        if i:
+            d = k[i] - k[i - 1]
+            if d != gap:
+                gap = d
+                step = complex(np.cos(slope * d), -np.sin(slope * d))
             rot *= step
-        prev = k[i]
         out[i] = v[i] * rot
 
 
