@@ -182,3 +182,20 @@ def test_a_worker_error_reaches_the_caller_and_threads_stop():
     with pytest.raises(DvstError, match="exploded"):
         s.run(timeout=10)
     assert not any(t.is_alive() for t in s._threads)
+
+
+def test_link_config_file_is_overridden_by_flags(tmp_path):
+    import argparse
+
+    from dvst.link.config import add_link_flags, link_config
+
+    p = argparse.ArgumentParser()
+    add_link_flags(p, "snr_db", "channel", "frames")
+    p.add_argument("--config")
+    cfg_file = tmp_path / "link.yaml"
+    cfg_file.write_text("snr_db: 3.0\nchannel: rayleigh\ngop: 8\n")
+    cfg = link_config(p.parse_args(["--config", str(cfg_file), "--snr", "12"]))
+    assert cfg.snr_db == 12.0 and cfg.channel == "rayleigh" and cfg.gop == 8 and cfg.pace is True
+    assert link_config(p.parse_args(["--no-pace"])).pace is False
+    with pytest.raises(DvstError, match="frames"):
+        link_config(p.parse_args(["--frames", "0"]))
