@@ -25,16 +25,19 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from radio.fec.ldpc import LDPC5G, PAPER_CODES, paper_code  # noqa: E402
 
 
-def simulate(code: LDPC5G, ebn0_db: np.ndarray, frames: int, max_iter: int, batch: int, seed: int):
-    """Block errors of ours and Sionna's at each Eb/N0; returns (ours [P], sionna [P], frames [P])."""
-    import torch
-    from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
+def simulate(code: LDPC5G, ebn0_db: np.ndarray, frames: int, max_iter: int, batch: int, seed: int,
+             sionna: bool = True):
+    """Block errors of ours and Sionna's at each Eb/N0; returns (ours [P], sionna [P], frames [P]).
+    With sionna=False only ours runs (Sionna's column is then NaN)."""
+    if sionna:
+        import torch
+        from sionna.phy.fec.ldpc import LDPC5GDecoder, LDPC5GEncoder
 
-    torch.set_num_threads(1)
-    dec = LDPC5GDecoder(LDPC5GEncoder(code.k, code.n), num_iter=max_iter)
+        torch.set_num_threads(1)
+        dec = LDPC5GDecoder(LDPC5GEncoder(code.k, code.n), num_iter=max_iter)
     rng = np.random.default_rng(seed)
     ours = np.zeros(len(ebn0_db), np.int64)
-    theirs = np.zeros(len(ebn0_db), np.int64)
+    theirs = np.zeros(len(ebn0_db), np.float64) if sionna else np.full(len(ebn0_db), np.nan)
     done = np.zeros(len(ebn0_db), np.int64)
     for p, eb in enumerate(ebn0_db):
         es_n0 = code.rate * 10.0 ** (eb / 10.0)
@@ -45,18 +48,20 @@ def simulate(code: LDPC5G, ebn0_db: np.ndarray, frames: int, max_iter: int, batc
             llr = (4.0 * es_n0 * y).astype(np.float32)
             bits, _ = code.decode(llr, max_iter)
             ours[p] += int(np.any(bits != u, axis=1).sum())
-            with torch.no_grad():
-                ref = dec(torch.from_numpy(-llr)).numpy()  # Sionna takes logits ln P(1)/P(0)
-            theirs[p] += int(np.any(ref.astype(np.uint8) != u, axis=1).sum())
+            if sionna:
+                with torch.no_grad():
+                    ref = dec(torch.from_numpy(-llr)).numpy()  # Sionna takes logits ln P(1)/P(0)
+                theirs[p] += int(np.any(ref.astype(np.uint8) != u, axis=1).sum())
             done[p] += nb
     return ours, theirs, done
 
 
 def ebn0_at(ebn0: np.ndarray, bler: np.ndarray, target: float) -> float:
-    """Eb/N0 where the BLER curve crosses ``target`` (log-linear interpolation), NaN if it does not."""
+    """Eb/N0 where the BLER curve crosses ``target`` (log-linear interpolation between two points with
+    errors), NaN where it does not or where the point below has no error to interpolate with."""
     for i in range(len(ebn0) - 1):
-        if bler[i] >= target > bler[i + 1]:
-            lo, hi = np.log10(max(bler[i], 1e-12)), np.log10(max(bler[i + 1], 1e-12))
+        if bler[i] >= target > bler[i + 1] > 0:
+            lo, hi = np.log10(bler[i]), np.log10(bler[i + 1])
             return float(ebn0[i] + (np.log10(target) - lo) / (hi - lo) * (ebn0[i + 1] - ebn0[i]))
     return float("nan")
 
@@ -70,6 +75,7 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--alpha", type=float, default=None, help="min-sum normalisation (default: the library's)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--ours-only", action="store_true", help="skip Sionna (e.g. to sweep --alpha quickly)")
     args = ap.parse_args()
     grid = np.round(np.arange(args.ebn0[0], args.ebn0[1] + 1e-9, args.ebn0[2]), 4)
     for name in args.codes:
@@ -80,7 +86,8 @@ def main() -> int:
             k, n = (int(v) for v in name.split(","))
             code = LDPC5G(k, n, **kw)
         t0 = time.time()
-        ours, theirs, frames = simulate(code, grid, args.frames, args.max_iter, args.batch, args.seed)
+        ours, theirs, frames = simulate(code, grid, args.frames, args.max_iter, args.batch, args.seed,
+                                        sionna=not args.ours_only)
         print(f"\n{code!r}, {args.max_iter} iterations, alpha={code.alpha}, {frames[0]} frames per point "
               f"({time.time() - t0:.0f} s)\n")
         print("| Eb/N0 (dB) | BLER ours | BLER Sionna |\n|---:|---:|---:|")

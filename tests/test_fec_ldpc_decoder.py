@@ -46,6 +46,9 @@ def test_decode_shapes_nan_and_erasures():
     assert bits.shape == (2, 3, 500) and ok.shape == (2, 3) and ok.all() and np.array_equal(bits, u)
     with pytest.raises(DvstError):
         code.decode(llr, max_iter=0)
+    empty_bits, empty_ok = code.decode(np.zeros((0, 1000), np.float32))
+    assert empty_bits.shape == (0, 500) and empty_ok.shape == (0,)
+    assert code.encode(np.zeros((0, 500), np.uint8)).shape == (0, 1000)
 
 
 def test_interleaved_code_round_trip_through_16qam():

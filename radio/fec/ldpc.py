@@ -144,12 +144,12 @@ class LDPC5G:
         (fillers zero, parity of the base-graph rows the transmission uses)."""
         u = self._check_bits(bits)
         lead = u.shape[:-1]
-        u = u.reshape(-1, self.k)
+        u = u.reshape(int(np.prod(lead)), self.k)
         info = np.zeros((u.shape[0], self.k_sys), np.uint8)
         info[:, : self.k] = u
         out = np.empty((u.shape[0], self.n_cols * self.z), np.uint8)
         kernels.encode_lifted(info, self.n_sys_cols, self.z, self._row_ptr, self._edge_col, self._edge_shift, out)
-        return out.reshape(*lead, -1)
+        return out.reshape(*lead, out.shape[-1])
 
     def encode(self, bits) -> np.ndarray:
         """Information bits uint8 [..., k] (values 0/1) -> transmitted codeword bits uint8 [..., n]."""
@@ -169,7 +169,7 @@ class LDPC5G:
         if int(max_iter) < 1:
             raise DvstError(f"LDPC decode: max_iter must be >= 1, got {max_iter}")
         lead = x.shape[:-1]
-        x = x.reshape(-1, self.n)
+        x = x.reshape(int(np.prod(lead)), self.n)
         if self._perm is not None:  # undo the bit interleaver: f = e[perm]
             e = np.empty_like(x)
             e[:, self._perm] = x
