@@ -16,11 +16,28 @@ from gui import theme
 from gui.settings import LinkSettings
 
 
+# Qt's X11 plugin needs these beyond what PySide6's wheel ships; without them Qt aborts the
+# process (not an exception), so they are looked for first. Debian package names.
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+
+
 def application():
-    """The process's QApplication (created on first use). Without a display, Qt's offscreen platform."""
-    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") \
-            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise DvstError("no display for the window (DISPLAY is not set); use --screenshot FILE to run headless")
+    """The process's QApplication (created on first use).
+
+    Without a display, or on X11 without the libraries Qt's xcb plugin loads, a one-line
+    DvstError instead of Qt's abort.
+    """
+    platform = os.environ.get("QT_QPA_PLATFORM", "")
+    if sys.platform.startswith("linux") and platform in ("", "xcb"):
+        if not platform and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise DvstError("no display for the window (DISPLAY is not set); use --screenshot FILE to run headless")
+        if platform == "xcb" or not os.environ.get("WAYLAND_DISPLAY"):
+            import ctypes.util
+
+            missing = [deb for lib, deb in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+            if missing:
+                raise DvstError(f"Qt's X11 platform needs {', '.join(missing)}: apt-get install "
+                                f"{' '.join(missing)} (or use --screenshot FILE to run headless)")
     from PySide6 import QtWidgets
 
     app = QtWidgets.QApplication.instance()

@@ -391,6 +391,19 @@ def test_no_display_is_a_one_line_error(monkeypatch):
         application()
 
 
+def test_missing_x11_libraries_are_named_not_a_qt_abort(monkeypatch):
+    import ctypes.util
+
+    from gui.app import application
+
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
+    with pytest.raises(DvstError, match="needs libxcb-cursor0: apt-get install libxcb-cursor0"):
+        application()
+
+
 def _dvst_gui(*argv):
     """``dvst gui ARGS`` through the command module (the same parser the CLI builds)."""
     import argparse
