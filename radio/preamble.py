@@ -94,4 +94,5 @@ class Preamble:
         """complex64: the last detection period, the training CP and the first training symbol —
         unique in time, so its cross-correlation peak marks the burst start without the
         periodic ambiguity of either part."""
-        return self.waveform[self.sync_len - self.period: self.sync_len + self.profile.cp_len + self.profile.fft_size]
+        end = self.sync_len + self.profile.cp_len + self.profile.fft_size
+        return self.waveform[self.sync_len - self.period: end]

@@ -70,7 +70,8 @@ class RadioProfile:
         if not PLUTO_MIN_LO <= self.center_freq <= PLUTO_MAX_LO:
             bad(f"center_freq {self.center_freq:g} Hz is outside {PLUTO_MIN_LO:g} .. {PLUTO_MAX_LO:g} Hz")
         if not PLUTO_MIN_RF_BW <= self.rf_bandwidth <= PLUTO_MAX_RF_BW:
-            bad(f"rf_bandwidth {self.rf_bandwidth:g} Hz is outside {PLUTO_MIN_RF_BW:g} .. {PLUTO_MAX_RF_BW:g} Hz")
+            bad(f"rf_bandwidth {self.rf_bandwidth:g} Hz is outside "
+                f"{PLUTO_MIN_RF_BW:g} .. {PLUTO_MAX_RF_BW:g} Hz")
         n = self.fft_size
         if n < 32 or n > 4096 or n & (n - 1):
             bad(f"fft_size must be a power of two in 32 .. 4096, got {n}")
@@ -109,7 +110,8 @@ class RadioProfile:
         if not -3 <= self.rx_gain_db <= 71:
             bad(f"rx_gain_db must be in -3 .. 71 dB, got {self.rx_gain_db}")
         if self.gain_control_mode not in ("manual", "slow_attack", "fast_attack"):
-            bad(f"gain_control_mode must be manual, slow_attack or fast_attack, got {self.gain_control_mode!r}")
+            bad("gain_control_mode must be manual, slow_attack or fast_attack, "
+                f"got {self.gain_control_mode!r}")
         if self.n_data < 4:
             bad("too few data subcarriers left between the pilots")
 

@@ -228,7 +228,8 @@ class Receiver:
         p, s = self.profile, b.det.start
         hp = b.est.channel[self.ofdm.pilot_idx]
         while b.n_done < upto:
-            m = np.arange(b.n_done, min(upto, b.n_done + (_BLOCK if b.n_done >= _FIRST_BLOCK else _FIRST_BLOCK)))
+            size = _BLOCK if b.n_done >= _FIRST_BLOCK else _FIRST_BLOCK
+            m = np.arange(b.n_done, min(upto, b.n_done + size))
             nominal = self.pre.length + m * p.symbol_len + p.cp_len - self.backoff
             t = (nominal - b.t_ref).astype(np.float64)
             shift = b.tracker.predicted_shift(t)

@@ -53,11 +53,13 @@ class Transmitter:
         if not np.all(np.isfinite(x)):
             raise DvstError("payload contains NaN or inf")
         if x.size > p.max_payload_symbols:
-            raise DvstError(f"payload of {x.size} symbols exceeds max_payload_symbols={p.max_payload_symbols}")
+            raise DvstError(f"payload of {x.size} symbols exceeds "
+                            f"max_payload_symbols={p.max_payload_symbols}")
         if header.payload_len is None:
             header = dataclasses.replace(header, payload_len=int(x.size))
         elif header.payload_len != x.size:
-            raise DvstError(f"header says payload_len={header.payload_len} but the payload has {x.size} symbols")
+            raise DvstError(f"header says payload_len={header.payload_len} "
+                            f"but the payload has {x.size} symbols")
         if header.side_info is None:
             header = dataclasses.replace(header, side_info=b"")
         header.validate()

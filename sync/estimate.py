@@ -117,7 +117,8 @@ def training_estimate(y: np.ndarray, known: np.ndarray, smoother: DelaySmoother)
     h, basis = smoother.smooth(h_ls, noise / r)
     est_factor = basis.shape[1] / (n_used * r)
     signal = float(np.mean(np.abs(h) ** 2)) - noise * est_factor
-    return TrainingEstimate(h.astype(np.complex64), noise, max(signal, 0.0), est_factor, n_used * (r - 1), basis)
+    return TrainingEstimate(h.astype(np.complex64), noise, max(signal, 0.0), est_factor,
+                            n_used * (r - 1), basis)
 
 
 def pilot_noise(residual: np.ndarray, est_factor: float) -> tuple[float, int]:

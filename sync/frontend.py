@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 GARBAGE = 16.0          # full scale is 1.0: a sample beyond 16× it is no reception, it is zeroed
-DC_ALPHA = 2.0 ** -12   # DC blocker pole: cut-off ≈ fs·α/2π (≈ 80 Hz at 2 MS/s), settles in ~40k samples
+DC_ALPHA = 2.0 ** -12   # DC blocker pole: cut-off fs·α/2π ≈ 80 Hz at 2 MS/s; settles in ~40k samples
 
 
 @njit(cache=True)

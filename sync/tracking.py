@@ -69,7 +69,7 @@ class PilotTracker:
             self._t = [np.concatenate(self._t)]
             self._y = [np.concatenate(self._y)]
         t, y = self._t[0], self._y[0]
-        if t.size < MIN_SYMBOLS:   # too few symbols to tell a drift from noise: the drift is negligible there too
+        if t.size < MIN_SYMBOLS:   # too few symbols to tell a drift from noise; it is negligible there too
             self.alpha = self.beta = 0.0
             return
         noise = 0.05   # var(y) in samples² until enough symbols speak for themselves

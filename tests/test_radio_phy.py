@@ -134,7 +134,8 @@ def test_header_codec_round_trip_noiseless(profile):
 
 
 @pytest.mark.parametrize("bad", [
-    dict(frame_kind="IP"), dict(fragment=3, n_fragments=2), dict(stream_id=-1), dict(power_scale=float("nan")),
+    dict(frame_kind="IP"), dict(fragment=3, n_fragments=2), dict(stream_id=-1),
+    dict(power_scale=float("nan")),
 ])
 def test_bad_header_fields(profile, bad):
     with pytest.raises(DvstError):

@@ -195,7 +195,8 @@ def measure_cfo_and_snr(profile, n_runs: int) -> dict:
     cfo_err, snr_err = [], []
     for i in range(n_runs):
         cfo = float(rng.uniform(-120e3, 120e3))
-        run = run_link(profile, n_bursts=2, payload_len=2000, seed=200 + i, snr_db=10.0, cfo_hz=cfo, sfo_ppm=0.0)
+        run = run_link(profile, n_bursts=2, payload_len=2000, seed=200 + i, snr_db=10.0,
+                       cfo_hz=cfo, sfo_ppm=0.0)
         cfo_err += [b.cfo_hz - cfo for b in run.bursts if b.header is not None]
         snr = float(rng.uniform(0.0, 25.0))
         run = run_link(profile, n_bursts=2, payload_len=2000, seed=300 + i, snr_db=snr)
@@ -239,6 +240,7 @@ def register(sub) -> None:
                        description="OFDM PHY figures on the loopback simulator (docs/radio.md).")
     p.add_argument("--profile", default="default", help="radio profile (name under configs/radio/ or a file)")
     p.add_argument("--quick", action="store_true", help="fewer bursts and 1e7 noise samples (about a minute)")
-    p.add_argument("--noise-samples", type=float, default=None, help="noise samples for the false-burst count")
+    p.add_argument("--noise-samples", type=float, default=None,
+                   help="noise samples for the false-burst count (default 1e8, 1e7 with --quick)")
     add_json_flag(p)
     p.set_defaults(func=run)
