@@ -294,8 +294,10 @@ class Receiver:
         pil, _ = equalize(grid[:, self.ofdm.pilot_idx], est.channel[self.ofdm.pilot_idx], noise)
         return ReceivedBurst(
             header=header, reason=reason,
-            symbols=np.zeros(0, np.complex64) if symbols is None else symbols.astype(np.complex64, copy=False),
-            noise_var=np.zeros(0, np.float32) if noise_var is None else noise_var.astype(np.float32, copy=False),
+            symbols=(np.zeros(0, np.complex64) if symbols is None
+                     else symbols.astype(np.complex64, copy=False)),
+            noise_var=(np.zeros(0, np.float32) if noise_var is None
+                       else noise_var.astype(np.float32, copy=False)),
             snr_db=snr_db(est.signal_power, noise), cfo_hz=b.det.cfo_hz + self.cfo_hint_hz,
             sfo_ppm=b.tracker.sfo_ppm,
             timing=b.det.start, channel_mag=np.abs(est.channel).astype(np.float32),
