@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from dvst.errors import DvstError
-from gui.settings import SOURCES, LinkSettings, scenario_defaults
+from gui.settings import SOURCES, LinkSettings, radio_defaults, scenario_defaults
 
 SOURCE_LABELS = {"loopback": "Loopback (simulated Plutos)", "pluto": "PlutoSDR", "replay": "Replay SigMF"}
 
@@ -117,12 +117,13 @@ class ControlPanel(QtWidgets.QWidget):
         self.uri = QtWidgets.QLineEdit(link.uri or "ip:192.168.2.1")
         self.lo = QtWidgets.QDoubleSpinBox(decimals=3, minimum=70.0, maximum=6000.0, singleStep=1.0,
                                            suffix=" MHz")
-        self.lo.setValue((link.lo_hz or 2.4e9) / 1e6)
+        radio = radio_defaults(link.radio)  # what the board runs with unless told otherwise
+        self.lo.setValue((link.lo_hz or radio["lo_hz"]) / 1e6)
         self.rx_gain = QtWidgets.QDoubleSpinBox(decimals=0, minimum=-3, maximum=71, suffix=" dB")
-        self.rx_gain.setValue(link.rx_gain_db if link.rx_gain_db is not None else 40.0)
+        self.rx_gain.setValue(link.rx_gain_db if link.rx_gain_db is not None else radio["rx_gain_db"])
         self.tx_gain = QtWidgets.QDoubleSpinBox(decimals=2, minimum=-89.75, maximum=0, singleStep=0.25,
                                                 suffix=" dB")
-        self.tx_gain.setValue(link.tx_gain_db if link.tx_gain_db is not None else -10.0)
+        self.tx_gain.setValue(link.tx_gain_db if link.tx_gain_db is not None else radio["tx_gain_db"])
         form.addRow("URI", self.uri)
         form.addRow("LO", self.lo)
         form.addRow("RX gain", self.rx_gain)
@@ -205,10 +206,11 @@ class ControlPanel(QtWidgets.QWidget):
 
         cbr = self.cbr.value()
         link = replace(self._base, channel=self.scenario.currentData(), snr_db=self.snr.value(),
-                       cfo_ppm=self.cfo.value(), sfo_ppm=self.sfo.value(), uri=self.uri.text().strip() or None,
-                       lo_hz=self.lo.value() * 1e6, rx_gain_db=self.rx_gain.value(),
-                       tx_gain_db=self.tx_gain.value(), model=self.model.currentData(),
+                       cfo_ppm=self.cfo.value(), sfo_ppm=self.sfo.value(), model=self.model.currentData(),
                        cbr=cbr if cbr > 0 else None)
+        if self.source.currentData() == "pluto":  # elsewhere the radio profile's LO and gains stand
+            link = replace(link, uri=self.uri.text().strip() or None, lo_hz=self.lo.value() * 1e6,
+                           rx_gain_db=self.rx_gain.value(), tx_gain_db=self.tx_gain.value())
         return LinkSettings(source=self.source.currentData(), input=self._input,
                             replay_path=self.replay_path.text().strip(), cable=self.cable.isChecked(),
                             multipath=self.multipath.currentData() if self.multipath.currentData() != "none" else False,

@@ -55,6 +55,14 @@ def scenario_defaults(name: str) -> dict:
             "multipath": c.multipath, "snr_db": c.snr_db}
 
 
+def radio_defaults(name: str) -> dict:
+    """LO (Hz) and gains (dB) of a radio profile (configs/radio/NAME.yaml): lo_hz, rx_gain_db, tx_gain_db."""
+    from radio.profile import load_profile
+
+    p = load_profile(name)
+    return {"lo_hz": p.center_freq, "rx_gain_db": p.rx_gain_db, "tx_gain_db": p.tx_gain_db}
+
+
 def shipped_scenarios() -> list[str]:
     """Names of the loopback channel scenarios under configs/channels/."""
     from dvst.config import config_root

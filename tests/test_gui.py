@@ -288,6 +288,8 @@ def test_scenario_sets_the_offsets_and_settings_carry_the_controls(qtbot):
     c.scenario.setCurrentIndex(c.scenario.findData("two-plutos-bench"))
     bench = scenario_defaults("two-plutos-bench")
     assert c.cfo.value() == pytest.approx(bench["cfo_ppm"], abs=0.25) and c.multipath.currentData() == bench["multipath"]
+    assert c.settings().link.lo_hz is None  # loopback: the radio profile's LO and gains stand
+    assert c.lo.value() == 2400.0 and c.rx_gain.value() == 40  # shown from configs/radio/default.yaml
     c.source.setCurrentIndex(c.source.findData("pluto"))
     c.lo.setValue(915.0)
     c.rx_gain.setValue(20)
