@@ -199,3 +199,11 @@ def test_link_config_file_is_overridden_by_flags(tmp_path):
     assert link_config(p.parse_args(["--no-pace"])).pace is False
     with pytest.raises(DvstError, match="frames"):
         link_config(p.parse_args(["--frames", "0"]))
+
+
+def test_a_session_runs_once_and_stop_is_idempotent():
+    s, _ = _session(3)
+    s.run(timeout=30)
+    s.stop()  # again: nothing happens
+    with pytest.raises(DvstError, match="runs once"):
+        s.start()

@@ -175,6 +175,7 @@ class LinkSession:
         self._q_frames: queue.Queue = queue.Queue(maxsize=queue_size)
         self._q_assembled: queue.Queue = queue.Queue(maxsize=queue_size)
         self._stop = threading.Event()
+        self._stopped = False
         self._tx_done = threading.Event()
         self._threads: list[threading.Thread] = []
         self._errors: list[BaseException] = []
@@ -193,6 +194,8 @@ class LinkSession:
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> "LinkSession":
+        if self._t_start is not None:
+            raise DvstError("a link session runs once; build a new one to run again")
         self._t_start = time.perf_counter()
         if self.tx is not None:
             self._spawn("source", self._source_loop)
@@ -215,7 +218,11 @@ class LinkSession:
         return True
 
     def stop(self) -> None:
-        """Ask every worker to finish, join them, close sinks; re-raise a worker's error."""
+        """Ask every worker to finish, join them, close sinks and devices; re-raise a worker's
+        error. Calling it again does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         for dev in (self.rx_device, self.tx_device):
             interrupt = getattr(dev, "interrupt", None)
