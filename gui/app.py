@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -64,10 +66,22 @@ def run_gui(session=None, *, session_factory=None, settings: LinkSettings | None
     window.show()
     if start:
         window.start()
+    # Ctrl-C in the terminal closes the window (and so stops the link) instead of being lost
+    # in Qt's event loop; a timer gives Python the moments to notice it even when all is idle.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, lambda *_: window.close())
+    from PySide6 import QtCore
+
+    wake = QtCore.QTimer(window, interval=200)
+    wake.timeout.connect(lambda: None)
+    wake.start()
     try:
         app.exec()
     finally:
         window.stop()
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return 0
 
 

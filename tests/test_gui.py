@@ -453,3 +453,17 @@ def test_retuning_a_session_without_a_radio_is_said(window, qtbot):
     c.rx_gain.editingFinished.emit()
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=5000)
     assert window.last_error == "this session has no radio to tune"
+
+
+def test_ctrl_c_in_the_terminal_closes_the_window_and_stops_the_link(qtbot):
+    import signal
+
+    from PySide6 import QtCore
+
+    from gui.app import run_gui
+
+    session = ScriptedSession(n=2, ends=True)  # the stream ends: the window idles until Ctrl-C
+    before = signal.getsignal(signal.SIGINT)
+    QtCore.QTimer.singleShot(800, lambda: signal.raise_signal(signal.SIGINT))
+    assert run_gui(session) == 0
+    assert session.stopped and signal.getsignal(signal.SIGINT) is before
