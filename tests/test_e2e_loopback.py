@@ -323,3 +323,13 @@ def test_record_what_a_board_receives_and_replay_it(codec, tmp_path):
     assert replay["frames_decoded"] == 4
     for a, b in zip(keep_live.items, keep.items):
         assert np.array_equal(a.reconstruction, b.reconstruction)
+
+
+def test_a_receiver_with_another_model_refuses_the_frames_and_says_so(codec, tmp_path, capsys):
+    cap = tmp_path / "tx.sigmf-meta"
+    record_session(_cfg(frames=4), "demo", cap, codec=codec).run(timeout=300)
+    other = load_codec("small", seed=1)   # same architecture, other weights: another tag
+    assert other.tag != codec.tag
+    summary = replay_session(cap, _cfg(), codec=other).run(timeout=300)
+    assert summary["frames_decoded"] == 0 and summary["frames_waiting"] == 4
+    assert "does not have" in capsys.readouterr().err

@@ -18,6 +18,7 @@ device with ``rx() -> complex64 [N]`` (an empty array means the end of a recordi
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 import time
 from collections import deque
@@ -107,6 +108,7 @@ class RxChain:
         self.last_good: np.ndarray | None = None
         self.model_name = ""
         self._tag: int | None = None
+        self._warned: set[int] = set()   # unknown model tags already reported
 
     def fragments(self, buffer: np.ndarray):
         return self.modem.demodulate(buffer)
@@ -115,6 +117,11 @@ class RxChain:
         """Decode one complete frame with the decoder its model tag names."""
         tag = parse_link_header(assembled.fragments[0].header_bytes)[0]
         if tag not in self.decoders:
+            if tag not in self._warned:
+                self._warned.add(tag)
+                known = ", ".join(f"{name} ({t:04x})" for t, (name, _) in self.decoders.items())
+                print(f"dvst: warning: frames coded by a model this receiver does not have (tag {tag:04x}); "
+                      f"it has {known}: give it the transmitter's --model", file=sys.stderr, flush=True)
             return None, f"coded by an unknown model (tag {tag:04x})"
         name, decoder = self.decoders[tag]
         if assembled.kind == "P" and tag != self._tag:
