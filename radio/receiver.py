@@ -290,6 +290,8 @@ class Receiver:
                 noise: float | None = None) -> ReceivedBurst:
         est = b.est
         noise = self._noise(b) if noise is None else noise
+        if b.chans is not None and b.chans.channel.shape[0] == b.grid.shape[0]:
+            noise = b.chans.noise      # recounted against the tracked channels
         grid = b.grid
         pil, _ = equalize(grid[:, self.ofdm.pilot_idx], est.channel[self.ofdm.pilot_idx], noise)
         return ReceivedBurst(

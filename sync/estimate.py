@@ -164,6 +164,7 @@ class SymbolChannels:
     noise_var: np.ndarray
     changed: np.ndarray
     mismatch: np.ndarray
+    noise: float           # the burst's pooled noise variance against these channels
 
 
 def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, est: TrainingEstimate,
@@ -185,7 +186,7 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
     changed = np.zeros(s, bool)
     p = pilot_idx.size
     if s == 0 or p < 2:
-        return SymbolChannels(ch, nv, changed, np.zeros(s))
+        return SymbolChannels(ch, nv, changed, np.zeros(s), float(noise))
     hp = grid[:, pilot_idx] / known                                           # [S, P]
     mismatch = np.mean(np.abs(hp - est.channel[pilot_idx]) ** 2, axis=1)
     # measured against the training symbols' noise: the pooled one already contains these pilots
@@ -203,10 +204,14 @@ def symbol_channels(grid: np.ndarray, known: np.ndarray, pilot_idx: np.ndarray, 
         n_avg = min(2 * span + 1, s)
         est_factor = min(1.0, u.shape[1] / (p * n_avg))
     res = np.abs(grid[:, pilot_idx] - ch[..., pilot_idx] * known) ** 2
-    per = _moving_mean(np.sum(res, axis=1) / (p - 1), span)
+    per_raw = np.sum(res, axis=1) / (p - 1)
+    per = _moving_mean(per_raw, span)
+    if changed.any():   # the pooled noise counted these pilots against the stale channel: redo it
+        pilots = float(np.mean(per_raw)) / (1.0 + est.est_factor)
+        noise = pooled_noise([(est.noise_var, est.dof), (pilots, s * (p - 1))])
     floor = float(noise) * (1.0 + est.est_factor)
     nv = np.maximum(per, floor)
     if changed.any():
         nv[changed] = np.maximum(per[changed] * (1.0 + est_factor), floor)
     nv[~changed] = np.where(per[~changed] > factor * floor, per[~changed], floor)
-    return SymbolChannels(ch.astype(np.complex64), nv, changed, ratio)
+    return SymbolChannels(ch.astype(np.complex64), nv, changed, ratio, float(noise))

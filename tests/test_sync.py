@@ -179,3 +179,29 @@ def test_truncated_burst_then_garbage_never_raises(profile):
     out += rx.process(np.zeros(20000, np.complex64))
     assert all(b.header is None or b.symbols.shape == (3000,) for b in out)
     assert run.bursts
+
+
+@pytest.mark.parametrize("gain", [0.5 * np.exp(1j), 2.0, np.exp(2.5j)])
+def test_channel_step_inside_a_burst(profile, gain):
+    # a fade or gain step after the training symbols: the pilots carry the new channel, and the
+    # noise map stays truthful on both sides of the step
+    from radio.analog import interleaver
+    from radio.header import BurstHeader
+    from radio.transmitter import Transmitter
+    from dvst.bench.radio import random_payload
+
+    rng = np.random.default_rng(22)
+    x = random_payload(rng, 100 * profile.n_data)
+    s = Transmitter(profile).modulate(BurstHeader(), x)
+    y = np.concatenate([np.zeros(1000, np.complex64), s, np.zeros(2000, np.complex64)])
+    step = 1000 + Preamble(profile).length + (7 + 50) * profile.symbol_len   # after payload symbol 50
+    y[step:] *= gain
+    var = 10 ** (profile.tx_rms_dbfs / 10) / (profile.occupied_fraction * 10 ** 1.5)   # 15 dB
+    y = y + np.sqrt(var / 2) * (rng.normal(size=y.size) + 1j * rng.normal(size=y.size))
+    (b,) = Receiver(profile).process(y.astype(np.complex64))
+    e = np.abs(b.symbols - x) ** 2
+    late = interleaver(x.size, profile.n_data) // profile.n_data >= 50
+    # after the step the channel comes from a few pilot symbols: up to 2 dB less than the truth
+    for part, expect, tol in ((~late, 15.0, 1.0), (late, 15.0 + 20 * np.log10(abs(gain)), 2.0)):
+        assert expect - tol < -10 * np.log10(e[part].mean()) < expect + 0.5
+        assert 0.75 < np.mean(e[part] / b.noise_var[part]) < 1.35
