@@ -121,3 +121,11 @@ def test_policy_ignores_duplicates_and_resets_on_new_stream():
     # the transmitter restarted: frame 0 of a new stream; a P-frame from it needs its own I first
     assert _actions(p, [(2, 1, "P", True), (2, 2, "P", True), (2, 4, "I", True)]) == [
         (1, CONCEAL), (2, CONCEAL), (3, CONCEAL), (4, DECODE)]
+
+
+def test_policy_treats_a_restart_with_the_same_stream_id_as_a_new_stream():
+    p = ConcealmentPolicy()
+    kinds = ["I", "P", "P", "P"] * 10
+    _actions(p, [(3, i, kinds[i], True) for i in range(30)])
+    # the transmitter restarts (same id by chance): frame 0 again, an I-frame
+    assert _actions(p, [(3, 0, "I", True), (3, 1, "P", True)]) == [(0, DECODE), (1, DECODE)]

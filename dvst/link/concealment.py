@@ -17,8 +17,10 @@ from dataclasses import dataclass
 
 DECODE, CONCEAL, WAIT = "decode", "conceal", "wait"
 
-# Indices further apart than this are a new stream or a wrap, not a run of lost frames.
+# Indices further ahead than this are a new stream or a restart, not a run of lost frames;
+# up to MAX_LATE behind the newest are late duplicates, further behind a restart.
 MAX_GAP = 1000
+MAX_LATE = 8
 
 
 @dataclass
@@ -45,15 +47,14 @@ class ConcealmentPolicy:
 
     def on_frame(self, stream_id: int, index: int, kind: str, complete: bool) -> list[Decision]:
         out: list[Decision] = []
-        if stream_id != self.stream_id or self.next_index is None or not (
-                self.next_index <= index < self.next_index + MAX_GAP):
-            if self.next_index is not None and stream_id == self.stream_id and index < self.next_index:
-                return out  # a late duplicate of a frame already handled
-            if stream_id != self.stream_id:
-                self.last_decoded = None  # a new stream: the old reference means nothing
-            self.stream_id = stream_id
-        else:
+        same = stream_id == self.stream_id and self.next_index is not None
+        if same and self.next_index - MAX_LATE <= index < self.next_index:
+            return out  # a late duplicate of a frame already handled
+        if same and self.next_index <= index < self.next_index + MAX_GAP:
             out += self._gap(index)
+        else:  # a new stream, or the transmitter restarted: the old reference means nothing
+            self.stream_id = stream_id
+            self.last_decoded = None
         self.next_index = index + 1
         if not complete:
             out.append(self._lost(index, kind, "burst missing or corrupt"))
