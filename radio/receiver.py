@@ -261,6 +261,24 @@ class Receiver:
         b.residual = grid[:, self.ofdm.pilot_idx] - b.est.channel[self.ofdm.pilot_idx][None, :] * known
         b.grid, b.phase = grid, phase
 
+    def _retrack(self, b: _Pending, changed: np.ndarray) -> None:
+        """The channel changed after the training (``changed`` symbols): their pilots, measured
+        against the stale channel, misled the drift fit and their phases. Fit the drift from
+        the other symbols only, give the changed ones the phase trend of the others (residual
+        CFO) — the pilot-based channel then absorbs the rest — and correct the grid again."""
+        keep = ~changed
+        b.tracker.refit(keep)
+        slope, phase = b.tracker.correction(b.z[0], b.t[0], b.shift[0])
+        t = b.t[0]
+        trend = np.polyfit(t[keep], np.unwrap(phase[keep]), 1)
+        phase = phase.copy()
+        phase[changed] = np.polyval(trend, t[changed])
+        grid = np.array(b.raw[0], np.complex64, order="C")
+        derotate_grid(grid, phase, slope, self.profile.used_freqs)
+        known = self.ofdm.pilot_values(grid.shape[0], first=0)
+        b.residual = grid[:, self.ofdm.pilot_idx] - b.est.channel[self.ofdm.pilot_idx][None, :] * known
+        b.grid, b.phase = grid, phase
+
     def _noise(self, b: _Pending) -> float:
         res = b.residual if b.residual is not None else np.zeros((0, 0), np.complex64)
         return pooled_noise([(b.est.noise_var, b.est.dof), pilot_noise(res, b.est.est_factor)])
@@ -281,7 +299,11 @@ class Receiver:
             return equalize(grid[:, d], b.est.channel[d], noise, b.est.est_factor, method)
         n = b.grid.shape[0]
         if b.chans is None or b.chans.channel.shape[0] != n:
-            b.chans = symbol_channels(b.grid, self.ofdm.pilot_values(n), self.ofdm.pilot_idx, b.est, noise)
+            known = self.ofdm.pilot_values(n)
+            b.chans = symbol_channels(b.grid, known, self.ofdm.pilot_idx, b.est, noise)
+            if b.chans.changed.any() and (~b.chans.changed).sum() >= 2:
+                self._retrack(b, b.chans.changed)
+                b.chans = symbol_channels(b.grid, known, self.ofdm.pilot_idx, b.est, noise)
         c = b.chans
         h = c.channel[d] if c.channel.ndim == 1 else c.channel[m0:m1][:, d]
         return equalize(grid[:, d], h, c.noise_var[m0:m1, None], 0.0, method)

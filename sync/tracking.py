@@ -63,12 +63,19 @@ class PilotTracker:
         self._y.append(shift - slope * self.n / (2 * np.pi))               # observed α + β·t
         self._fit()
 
-    def _fit(self) -> None:
+    def refit(self, keep: np.ndarray) -> None:
+        """Fit α, β again from the symbols where ``keep`` (bool [S], all symbols so far) is
+        True — e.g. without those whose pilots were measured against a stale channel."""
+        self._fit(np.asarray(keep, bool))
+
+    def _fit(self, keep: np.ndarray | None = None) -> None:
         """Ridge regression of y = α + β·t: priors α ~ N(0, PRIOR_OFFSET²), β ~ N(0, PRIOR_DRIFT²)."""
         if len(self._t) > 1:
             self._t = [np.concatenate(self._t)]
             self._y = [np.concatenate(self._y)]
         t, y = self._t[0], self._y[0]
+        if keep is not None and keep.shape == t.shape:
+            t, y = t[keep], y[keep]
         if t.size < MIN_SYMBOLS:   # too few symbols to tell a drift from noise; it is negligible there too
             self.alpha = self.beta = 0.0
             return
