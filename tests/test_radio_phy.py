@@ -212,3 +212,12 @@ def test_payload_len_zero_and_odd_lengths(profile):
     for k in (0, 1, profile.n_data + 1):
         run = run_link(profile, n_bursts=1, payload_len=k, seed=7 + k, snr_db=20.0)
         assert len(run.bursts) == 1 and run.bursts[0].symbols.shape == (k,)
+
+
+def test_bench_radio_is_a_dvst_command():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "dvst.cli", "bench", "radio", "--help"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "--quick" in out.stdout and "--json" in out.stdout
