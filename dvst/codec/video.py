@@ -20,7 +20,7 @@ from dvst.codec.config import ModelConfig
 from dvst.codec.context import CodewordContext, FeatureContext
 from dvst.codec.iframe import IFrameCodec, primary_link
 from dvst.codec.jscc import JSCCLink
-from dvst.codec.motion import FlowNet, resample_flow, warp
+from dvst.codec.motion import FlowNet, motion_link, resample_flow, warp
 from dvst.codec.sideinfo import CodedFrame, SideInfo, pack, side_symbols_for, unpack
 from dvst.codec.transforms import AnalysisTransform, SynthesisTransform
 from dvst.errors import DvstError
@@ -107,10 +107,7 @@ class DVSTModel(nn.Module):
             self.motion_g_a = AnalysisTransform(2, cm, 0, stride=fs, in_stride=fs)
             # motion fields are smooth: no residual blocks in the head of g_s^mv
             self.motion_g_s = SynthesisTransform(2, cm, 0, stride=fs, out_stride=fs, blocks=0)
-            self.motion_link = JSCCLink(
-                cm, cfg.hyper_channels, cfg.v_motion, cfg.motion_jscc_dim, cfg.swin_depth,
-                cfg.swin_heads, cfg.swin_window, cfg.patch, cfg.mlp_ratio, cfg.snr_conditioning,
-                cfg.eta_motion, rate_adaptive=cfg.rate_adaptive, fixed=cfg.fixed_bandwidth / 2)
+            self.motion_link = motion_link(cfg)
         cc = cfg.context_channels if cfg.contextual else 0
         if cfg.contextual:
             self.phi = FeatureContext(cc, s, fs, cfg.context_blocks)
