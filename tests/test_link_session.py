@@ -207,3 +207,15 @@ def test_a_session_runs_once_and_stop_is_idempotent():
     s.stop()  # again: nothing happens
     with pytest.raises(DvstError, match="runs once"):
         s.start()
+
+
+def test_recent_samples_cut_a_snippet_at_a_burst_start():
+    from dvst.link.session import RecentSamples
+
+    r = RecentSamples(capacity=100, snippet=10)
+    for k in range(5):
+        r.append(np.arange(40 * k, 40 * (k + 1)).astype(np.complex64))
+    assert r.end == 200
+    np.testing.assert_array_equal(r.snippet(150).real, np.arange(150, 160))
+    np.testing.assert_array_equal(r.snippet(10).real, np.arange(190, 200))   # no longer held
+    np.testing.assert_array_equal(r.snippet(None).real, np.arange(190, 200))

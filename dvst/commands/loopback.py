@@ -18,6 +18,8 @@ def register(sub) -> None:
                    "radio", "seed", "size")
     p.add_argument("--out", metavar="FILE.mp4", help="write original | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="run the window headless until the last frame and save it as PNG")
     add_json_flag(p)
     add_config_flag(p)
     p.set_defaults(func=run)
@@ -34,7 +36,9 @@ def run(args) -> int:
     session = loopback_session(cfg, args.input)
     if args.out:
         session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
-    if args.gui:
+    if args.screenshot:
+        summary = gui_screenshot(session, args.screenshot, cfg.frames or getattr(session.source, "n_frames", None))
+    elif args.gui:
         summary = show_gui(session, "dvst loopback")
     else:
         summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "loopback")
@@ -53,6 +57,21 @@ def show_gui(session, title: str) -> dict:
         raise DvstError(f"the GUI is not available: {e}") from None
     try:
         run_gui(session, title=title)
+    finally:
+        session.stop()
+    return session.summary()
+
+
+def gui_screenshot(session, path, frames: int | None) -> dict:
+    """The window, headless, on ``session`` until ``frames`` frames arrived; saved as PNG."""
+    try:
+        from gui.app import screenshot
+    except ImportError as e:
+        from dvst.errors import DvstError
+
+        raise DvstError(f"the GUI is not available: {e}") from None
+    try:
+        screenshot(path, frames or 10, session=session, timeout_s=600.0)
     finally:
         session.stop()
     return session.summary()

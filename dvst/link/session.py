@@ -134,6 +134,32 @@ class RxChain:
         return img, ""
 
 
+class RecentSamples:
+    """The newest received samples (about ``capacity``), addressed by absolute stream index,
+    to cut a snippet at a burst's start for the spectrum display."""
+
+    def __init__(self, capacity: int = 1 << 17, snippet: int = 4096):
+        self.capacity, self.n = capacity, snippet
+        self._bufs: deque = deque()
+        self._held = 0
+        self.end = 0          # absolute index one past the newest sample
+
+    def append(self, buf: np.ndarray) -> None:
+        self._bufs.append(buf)
+        self._held += len(buf)
+        self.end += len(buf)
+        while self._held - len(self._bufs[0]) >= self.capacity:
+            self._held -= len(self._bufs.popleft())
+
+    def snippet(self, start: int | None) -> np.ndarray:
+        """complex64 [≤ snippet] from absolute ``start`` if still held, else the newest."""
+        held = np.concatenate(self._bufs) if len(self._bufs) > 1 else self._bufs[0]
+        first = self.end - len(held)
+        if start is None or not first <= start < self.end:
+            return np.asarray(held[-self.n:], np.complex64)
+        return np.asarray(held[start - first: start - first + self.n], np.complex64)
+
+
 class LinkSession:
     """The streaming pipeline; see the module docstring.
 
@@ -424,6 +450,7 @@ class LinkSession:
     # ------------------------------------------------------------------ receive half
     def _rx_loop(self) -> None:
         idle, last_index = 0, -1
+        recent = RecentSamples()
         try:
             while not self._stop.is_set():
                 t0, idle0 = time.perf_counter(), getattr(self.rx_device, "idle_s", 0.0)
@@ -433,13 +460,14 @@ class LinkSession:
                 if buf is None or len(buf) == 0:
                     break  # the end of a recording
                 self.rx_samples += len(buf)
+                recent.append(buf)
                 self._record(buf)
                 t0 = time.perf_counter()
                 frags = self.rx.fragments(buf)
                 self._timed("sync+demodulate", t0)
-                snippet = np.asarray(buf[-4096:], np.complex64)
                 for frag in frags:
-                    frag.meta.setdefault("rx_snippet", snippet)
+                    # the GUI's spectrum: samples from the burst's start (else the newest ones)
+                    frag.meta.setdefault("rx_snippet", recent.snippet(frag.meta.get("timing")))
                     for a in self.rx.reassembler.push(frag):
                         if not self._put(self._q_assembled, a):
                             return
