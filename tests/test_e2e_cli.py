@@ -89,3 +89,11 @@ def test_bad_flags_are_one_line_errors(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("snr_db: 5\nbogus: 1\n")
     one_line_error(dvst("loopback", "--config", cfg, "--model", "small"), "bogus")
+
+
+def test_loopback_window_headless_screenshot(tmp_path):
+    png, js = tmp_path / "window.png", tmp_path / "lb.json"
+    r = dvst("loopback", "--model", "small", "--frames", "3", "--size", "128x96", "--channel", "awgn",
+             "--no-pace", "--screenshot", png, "--json", js)
+    assert r.returncode == 0, r.stderr
+    assert png.stat().st_size > 10_000 and json.loads(js.read_text())["frames_decoded"] == 3
