@@ -77,7 +77,8 @@ def test_interleaver_is_38212_5422():
 
 @pytest.mark.parametrize("bad", [dict(k=0, n=10), dict(k=100, n=100), dict(k=100, n=101), dict(k=9000, n=20000),
                                  dict(k=4000, n=20000, base_graph=2), dict(k=100, n=300, base_graph=3),
-                                 dict(k=100, n=301, bits_per_symbol=2), dict(k=10.5, n=30)])
+                                 dict(k=100, n=301, bits_per_symbol=2), dict(k=10.5, n=30),
+                                 dict(k="x", n=30), dict(k=100, n=300, alpha=1.5)])
 def test_bad_parameters_are_one_line_errors(bad):
     with pytest.raises(DvstError) as err:
         LDPC5G(**bad)

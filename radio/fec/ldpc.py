@@ -68,8 +68,12 @@ class LDPC5G:
 
     def __init__(self, k: int, n: int, base_graph: int | None = None, bits_per_symbol: int | None = None,
                  alpha: float = DEFAULT_ALPHA):
-        if int(k) != k or int(n) != n:
-            raise DvstError(f"LDPC: k and n must be integers, got k={k}, n={n}")
+        try:
+            whole = int(k) == k and int(n) == n
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
+            raise DvstError(f"LDPC: k and n must be integers, got k={k!r}, n={n!r}")
         k, n = int(k), int(n)
         if k < 1 or n <= k:
             raise DvstError(f"LDPC: need 1 <= k < n, got k={k}, n={n}")
@@ -82,9 +86,10 @@ class LDPC5G:
             raise DvstError(f"LDPC: base_graph must be 1, 2 or None, got {base_graph!r}")
         if k > MAX_K[bg]:
             raise DvstError(f"LDPC: k={k} exceeds {MAX_K[bg]} for base graph {bg}")
-        if bits_per_symbol is not None and (int(bits_per_symbol) < 1 or n % int(bits_per_symbol)):
+        if bits_per_symbol is not None and (not isinstance(bits_per_symbol, (int, np.integer))
+                                            or bits_per_symbol < 1 or n % bits_per_symbol):
             raise DvstError(f"LDPC: n={n} is not a multiple of bits_per_symbol={bits_per_symbol}")
-        if not 0.0 < alpha <= 1.0:
+        if not isinstance(alpha, (int, float)) or not 0.0 < alpha <= 1.0:
             raise DvstError(f"LDPC: min-sum normalisation alpha must be in (0, 1], got {alpha}")
         self.k, self.n, self.base_graph, self.alpha = k, n, bg, float(alpha)
         self.z, self.i_ls, _ = select_lifting(k, bg)
