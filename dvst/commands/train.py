@@ -1,0 +1,65 @@
+"""``dvst train``: train (or resume) a DVST model from a recipe in configs/train/."""
+
+from __future__ import annotations
+
+import argparse
+
+from dvst.commands._common import add_config_flag
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a DVST model (CPU, or GPUs under torchrun)",
+        description="Train DVST with the paper's progressive stages. Runs on one CPU process by "
+                    "default and unchanged under `torchrun --nproc_per_node N` (DDP). Resumes from "
+                    "OUT_DIR/NAME/last.pt when it exists.")
+    add_config_flag(p, "train")
+    p.add_argument("--name", help="run name (default: the config's)")
+    p.add_argument("--out-dir", help="folder of runs (default: the config's, runs/)")
+    p.add_argument("--data-root", help="where the data paths of the config start (default: the config's)")
+    p.add_argument("--lmbda", type=float, help="override λ")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: auto)")
+    p.add_argument("--threads", type=int, help="CPU threads per process")
+    p.add_argument("--max-steps", type=int, help="stop this call after N steps (checkpointed)")
+    p.add_argument("--time-limit", type=float, metavar="MIN", help="stop this call after MIN minutes (checkpointed)")
+    p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
+    p.add_argument("--pack", metavar="DIR", help="write the config's footage as PNG folders under DIR and exit")
+    p.add_argument("--export", metavar="RUN_DIR", help="write RUN_DIR/model.pt from RUN_DIR/last.pt and exit")
+    p.add_argument("--plot", nargs="+", metavar=("OUT.png", "RUN_DIR"),
+                   help="plot the training curves of RUN_DIRs into OUT.png and exit")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dvst.errors import DvstError
+    from dvst.train.config import load_train_config
+
+    if args.plot:
+        from dvst.train.plot import plot_runs
+
+        if len(args.plot) < 2:
+            raise DvstError("--plot needs OUT.png and at least one RUN_DIR")
+        print(f"wrote {plot_runs(args.plot[1:], args.plot[0])}")
+        return 0
+    if args.export:
+        from dvst.train.trainer import export_run
+
+        print(f"wrote {export_run(args.export)}")
+        return 0
+    if not args.config:
+        raise DvstError("dvst train needs --config (a file, or a name under configs/train/)")
+    cfg = load_train_config(args.config, name=args.name, out_dir=args.out_dir, lmbda=args.lmbda,
+                            device=args.device, threads=args.threads)
+    if args.data_root:
+        cfg.data.root = args.data_root
+    if args.pack:
+        from dvst.train.data import write_pack
+
+        print(f"wrote {write_pack(cfg.data, args.pack)}")
+        return 0
+    from dvst.train.trainer import train
+
+    run_dir = train(cfg, resume=not args.no_resume, max_steps=args.max_steps,
+                    time_limit_s=args.time_limit * 60 if args.time_limit else None)
+    print(f"run folder: {run_dir}")
+    return 0

@@ -1,0 +1,178 @@
+"""Training and validation footage: Vimeo-90K septuplets, PNG folders, video files, raw YUV.
+
+Every source becomes a *sequence*: uint8 frames [N, H, W, 3] (RGB) held in memory; training
+samples are windows of ``clip_len`` consecutive frames drawn from any sequence. The data this
+project trains on is small (tens of MB), so preloading is simpler and faster than streaming; a
+user with the full 89,800-clip Vimeo-90K set points ``vimeo`` at it and sets ``max_vimeo`` (or
+feeds it through ``torchrun`` on a machine with the memory for it).
+
+Sources (``DataConfig``):
+- ``vimeo``: a Vimeo-90K septuplet root, ``sequences/<folder>/<clip>/im1.png … im7.png`` listed
+  by ``sep_trainlist.txt`` (one ``folder/clip`` a line).
+- ``sources``: PNG folders, video files (PyAV: mp4, mkv, avi, y4m, …) or ``.yuv`` files given as
+  ``path`` or ``path@WxH`` (raw YUV needs the size). A path without a suffix that does not exist
+  is matched against ``path.*`` so the same config reads a video file here and the PNG-folder
+  copy of it elsewhere (see ``docs/training.md``, the GPU pack).
+- ``validation``: sources kept out of training; :func:`load_validation` reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dvst.errors import DvstError
+
+
+@dataclass
+class DataConfig:
+    """Where the footage comes from (paths relative to ``root``)."""
+
+    root: str = "../shared/data"
+    vimeo: str | None = "vimeo90k"
+    vimeo_list: str = "sep_trainlist.txt"
+    max_vimeo: int | None = None
+    sources: list[str] = field(default_factory=list)
+    validation: list[str] = field(default_factory=list)
+    max_frames: int | None = 400       # per source, so one long video does not dominate
+    max_short_side: int = 288          # larger sources are downscaled by an integer factor
+    val_frames: int = 8                # validation frames per clip (two GOPs of 4)
+
+
+@dataclass
+class Sequence:
+    """One source's frames, uint8 [N, H, W, 3], and where they came from."""
+
+    name: str
+    frames: np.ndarray
+
+
+def _resolve(root: Path, entry: str) -> tuple[Path, str | None]:
+    """``path[@WxH]`` under ``root`` → (existing path, size); a suffix-less name may match ``name.*``."""
+    spec, _, size = entry.partition("@")
+    p = Path(spec)
+    if not p.is_absolute():
+        p = root / p
+    if not p.exists():
+        matches = sorted(p.parent.glob(p.name + ".*")) if p.parent.is_dir() else []
+        if len(matches) != 1:
+            raise DvstError(f"training source not found: {p}")
+        p = matches[0]
+    return p, (size or None)
+
+
+def downscale(frames: np.ndarray, factor: int) -> np.ndarray:
+    """Box-filter downscale of uint8 [N, H, W, 3] by an integer ``factor`` (crops the remainder)."""
+    if factor <= 1:
+        return frames
+    n, h, w, c = frames.shape
+    h2, w2 = h // factor, w // factor
+    x = frames[:, : h2 * factor, : w2 * factor].reshape(n, h2, factor, w2, factor, c)
+    return (x.astype(np.float32).mean(axis=(2, 4)) + 0.5).astype(np.uint8)
+
+
+def _fit(frames: np.ndarray, max_short_side: int) -> np.ndarray:
+    short = min(frames.shape[1:3])
+    return downscale(frames, max(1, int(np.ceil(short / max_short_side)))) if max_short_side else frames
+
+
+def read_vimeo(root: str | Path, list_file: str = "sep_trainlist.txt", limit: int | None = None) -> list[Sequence]:
+    """The septuplets listed in ``root/list_file``, each a Sequence of 7 frames."""
+    from dvst.io.video import read_frames
+
+    root = Path(root)
+    lst = root / list_file
+    if not lst.is_file():
+        raise DvstError(f"Vimeo-90K list not found: {lst}")
+    names = [ln.strip() for ln in lst.read_text().splitlines() if ln.strip()]
+    if limit:
+        names = names[:limit]
+    seqs = []
+    for name in names:
+        folder = root / "sequences" / name
+        if not folder.is_dir():
+            raise DvstError(f"{lst} lists {name} but {folder} does not exist")
+        seqs.append(Sequence(f"vimeo/{name}", read_frames(folder)))
+    if not seqs:
+        raise DvstError(f"{lst} lists no septuplets")
+    return seqs
+
+
+def read_source(root: str | Path, entry: str, max_frames: int | None = None,
+                max_short_side: int = 0) -> Sequence:
+    """One PNG folder, video file or ``.yuv@WxH`` as a Sequence (downscaled to ``max_short_side``)."""
+    from dvst.io.video import read_frames
+
+    path, size = _resolve(Path(root), entry)
+    frames = read_frames(path, size=size, max_frames=max_frames)
+    return Sequence(Path(entry.partition("@")[0]).name, _fit(frames, max_short_side))
+
+
+def load_training(cfg: DataConfig) -> list[Sequence]:
+    """Every training sequence of ``cfg`` (Vimeo septuplets and ``sources``), preloaded."""
+    seqs: list[Sequence] = []
+    if cfg.vimeo:
+        seqs += read_vimeo(Path(cfg.root) / cfg.vimeo, cfg.vimeo_list, cfg.max_vimeo)
+    for entry in cfg.sources:
+        seqs.append(read_source(cfg.root, entry, cfg.max_frames, cfg.max_short_side))
+    if not seqs:
+        raise DvstError("the training config names no data (set data.vimeo or data.sources)")
+    held_out = {Path(v.partition("@")[0]).name for v in cfg.validation}
+    leaked = [s.name for s in seqs if s.name in held_out]
+    if leaked:
+        raise DvstError(f"validation clip {leaked[0]} is also a training source")
+    return seqs
+
+
+def load_validation(cfg: DataConfig) -> list[Sequence]:
+    """The held-out validation clips: the first ``val_frames`` frames of each, full size."""
+    return [read_source(cfg.root, v, cfg.val_frames, 0) for v in cfg.validation]
+
+
+def windows(seqs: list[Sequence], clip_len: int, crop: int) -> np.ndarray:
+    """All (sequence, start) pairs [K, 2] int64 whose frames are ≥ ``crop`` and ``clip_len`` long."""
+    out = [(i, s) for i, q in enumerate(seqs)
+           if min(q.frames.shape[1:3]) >= crop and len(q.frames) >= clip_len
+           for s in range(len(q.frames) - clip_len + 1)]
+    if not out:
+        raise DvstError(f"no training sequence has {clip_len} frames of at least {crop}x{crop} pixels")
+    return np.asarray(out, np.int64)
+
+
+def describe(seqs: list[Sequence]) -> str:
+    """One line: how many sequences, frames and megapixels."""
+    n = sum(len(s.frames) for s in seqs)
+    mp = sum(s.frames.shape[0] * s.frames.shape[1] * s.frames.shape[2] for s in seqs) / 1e6
+    return f"{len(seqs)} sequences, {n} frames, {mp:.1f} Mpixel"
+
+
+def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
+    """Write the training and validation footage of ``cfg`` as PNG folders under ``dest``.
+
+    The pack keeps the relative layout (Vimeo septuplets as they are; every other source as a
+    folder named like the source without its suffix, already downscaled and cut to
+    ``max_frames``), so the same config with ``root: DEST`` trains on a machine without PyAV.
+    """
+    import shutil
+
+    from PIL import Image
+
+    dest = Path(dest)
+    root = Path(cfg.root)
+    if cfg.vimeo:
+        src = root / cfg.vimeo
+        lst = (src / cfg.vimeo_list).read_text().split()[: cfg.max_vimeo or None]
+        (dest / cfg.vimeo).mkdir(parents=True, exist_ok=True)
+        (dest / cfg.vimeo / cfg.vimeo_list).write_text("\n".join(lst) + "\n")
+        for name in lst:
+            shutil.copytree(src / "sequences" / name, dest / cfg.vimeo / "sequences" / name, dirs_exist_ok=True)
+    for entry, limit, side in [(e, cfg.max_frames, cfg.max_short_side) for e in cfg.sources] + \
+                              [(v, cfg.val_frames, 0) for v in cfg.validation]:
+        seq = read_source(root, entry, limit, side)
+        out = dest / Path(entry.partition("@")[0]).with_suffix("")
+        out.mkdir(parents=True, exist_ok=True)
+        for k, frame in enumerate(seq.frames):
+            Image.fromarray(frame).save(out / f"{k:03d}.png", compress_level=9)
+    return dest

@@ -1,0 +1,145 @@
+"""The model zoo: pretrained DVST models shipped inside the package, loaded by name.
+
+``dvst/zoo/models.yaml`` lists every model: its weights file under ``dvst/zoo/weights/``, model
+size, distortion metric, λ, channel and SNR range it was trained for, how it was trained, and
+figures measured on the validation clips (``docs/training.md``): PSNR, MS-SSIM and payload CBR
+at 10 dB AWGN; the payload CBR and PSNR the model reaches at several bandwidth scales η (its RD
+curve), which :func:`pick_for_cbr` interpolates to meet a target CBR; PSNR from 0 to 20 dB.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dvst.config import from_mapping, load_yaml
+from dvst.errors import DvstError
+
+ZOO_DIR = Path(__file__).resolve().parent
+REGISTRY = ZOO_DIR / "models.yaml"
+
+
+@dataclass
+class Measured:
+    """Figures measured on the validation clips (GOP 4, seeded channel)."""
+
+    snr_db: float = 10.0
+    psnr_db: float = 0.0
+    msssim_db: float = 0.0
+    payload_cbr: float = 0.0
+    clips: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ZooEntry:
+    """One shipped model (a row of models.yaml)."""
+
+    name: str
+    weights: str
+    config: str = "small"
+    metric: str = "mse"
+    lmbda: float = 0.0
+    channel: str = "awgn"
+    snr_db: list[float] = field(default_factory=lambda: [0.0, 20.0])
+    eta: float = 0.2                                   # the bandwidth scale it was trained with
+    trained: str = ""                                  # recipe, steps, machine, hours
+    measured: Measured = field(default_factory=Measured)
+    eta_cbr: list[list[float]] = field(default_factory=list)    # [[η, payload CBR at 10 dB], ...]
+    eta_psnr: list[list[float]] = field(default_factory=list)   # [[η, PSNR at 10 dB], ...]
+    psnr_vs_snr: list[list[float]] = field(default_factory=list)  # [[snr_db, psnr_db], ...]
+
+    @property
+    def path(self) -> Path:
+        return ZOO_DIR / "weights" / self.weights
+
+
+@dataclass
+class _Registry:
+    default: str = ""
+    models: list[ZooEntry] = field(default_factory=list)
+
+
+def _registry() -> _Registry:
+    if not REGISTRY.is_file():
+        return _Registry()
+    reg = from_mapping(_Registry, load_yaml(REGISTRY), where="dvst/zoo/models.yaml")
+    return reg
+
+
+def list_models() -> list[ZooEntry]:
+    """Every shipped model, in the order of models.yaml."""
+    return list(_registry().models)
+
+
+def default_name() -> str:
+    """The PSNR model a user would pick first (models.yaml ``default``)."""
+    reg = _registry()
+    if not reg.models:
+        raise DvstError("no pretrained models are shipped in dvst/zoo; train one with `dvst train`")
+    return reg.default or reg.models[0].name
+
+
+def get_entry(name: str) -> ZooEntry:
+    for e in list_models():
+        if e.name == name:
+            return e
+    names = ", ".join(e.name for e in list_models()) or "none"
+    raise DvstError(f"unknown model {name!r}; shipped models: {names}")
+
+
+def load_model(name: str | None = None):
+    """A shipped model by name (None: the default), in eval mode, on the CPU.
+
+    A path to a ``.pt`` file written by ``dvst train`` (``runs/NAME/model.pt``) works too.
+    """
+    from dvst.codec.checkpoint import load
+
+    if name and (name.endswith(".pt") or Path(name).is_file()):
+        return load(name).eval()
+    entry = get_entry(name or default_name())
+    if not entry.path.is_file():
+        raise DvstError(f"weights of model {entry.name} are missing: {entry.path}")
+    return load(entry.path).eval()
+
+
+def eta_for_cbr(entry: ZooEntry, target: float) -> float | None:
+    """The η at which ``entry`` reaches payload CBR ``target`` (log–log interpolation of its
+    measured η→CBR table), or None if the target is outside what the table covers."""
+    pts = sorted((c, e) for e, c in entry.eta_cbr if c > 0 and e > 0)
+    if len(pts) < 2 or not pts[0][0] <= target <= pts[-1][0]:
+        return None
+    for (c0, e0), (c1, e1) in zip(pts, pts[1:]):
+        if c0 <= target <= c1:
+            if c1 == c0:
+                return e0
+            a = (math.log(target) - math.log(c0)) / (math.log(c1) - math.log(c0))
+            return math.exp(math.log(e0) + a * (math.log(e1) - math.log(e0)))
+    return None
+
+
+def pick_for_cbr(target: float, metric: str = "mse", channel: str = "awgn"):
+    """The shipped model and η that meet payload CBR ``target`` (at 10 dB, validation clips).
+
+    Among the models of ``metric`` whose measured η→CBR range covers the target, the one whose
+    own operating point (the η it was trained with) is closest to the target in log-CBR wins:
+    a model is at its best near the rate it was trained for. Returns (entry, eta).
+    """
+    if not target > 0:
+        raise DvstError(f"target CBR must be > 0, got {target}")
+    best = None
+    for e in list_models():
+        if e.metric != metric or e.channel != channel:
+            continue
+        eta = eta_for_cbr(e, target)
+        if eta is None:
+            continue
+        score = abs(math.log(target / e.measured.payload_cbr)) if e.measured.payload_cbr > 0 else math.inf
+        if best is None or score < best[0]:
+            best = (score, e, eta)
+    if best is None:
+        spans = [f"{e.name}: {min(c for _, c in e.eta_cbr):.4f}–{max(c for _, c in e.eta_cbr):.4f}"
+                 for e in list_models() if e.metric == metric and e.channel == channel and e.eta_cbr]
+        raise DvstError(f"no shipped {metric} model reaches CBR {target:g} on {channel}; "
+                        f"reachable: {'; '.join(spans) or 'none'}")
+    return best[1], best[2]

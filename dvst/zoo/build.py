@@ -1,0 +1,77 @@
+"""Adding a trained model to the zoo: copy its weights, measure it, update models.yaml.
+
+Weights are stored in float16 (half the size; loaded into float32 models). The figures come from :func:`dvst.eval.codec_sim.evaluate` on the run's validation clips (never
+seen in training), GOP 4, seeded channel: quality and payload CBR at 10 dB, CBR and PSNR at several
+bandwidth scales η (for :func:`dvst.zoo.pick_for_cbr`), and PSNR from 0 to 20 dB.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dvst.config import load_yaml, to_mapping
+from dvst.errors import DvstError
+from dvst.zoo import REGISTRY, ZOO_DIR, Measured, ZooEntry, _registry
+
+ETA_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
+SNR_SWEEP = (0.0, 5.0, 10.0, 15.0, 20.0)
+
+
+def measure(model, clips: list[np.ndarray], snr_db: float = 10.0, eta: float | None = None,
+            channel: str = "awgn") -> dict[str, float]:
+    """Mean PSNR, MS-SSIM (dB) and payload CBR over ``clips`` (uint8 [T, H, W, 3] each)."""
+    from dvst.eval.codec_sim import evaluate
+
+    res = [evaluate(c, model, snr_db, channel=channel, gop=4, eta=eta, seed=0) for c in clips]
+    return {k: float(np.mean([r[k] for r in res])) for k in ("psnr_db", "msssim_db", "payload_cbr")}
+
+
+def add_model(run_dir: str | Path, name: str, data_root: str | None = None, default: bool = False,
+              trained: str = "", progress=None) -> ZooEntry:
+    """Copy ``RUN_DIR/model.pt`` into the zoo as ``NAME`` (float16), measure it, write models.yaml."""
+    import yaml
+
+    from dvst.codec.checkpoint import load, save
+    from dvst.config import from_mapping
+    from dvst.train.config import TrainConfig
+    from dvst.train.data import load_validation
+
+    run_dir = Path(run_dir)
+    weights = run_dir / "model.pt"
+    if not weights.is_file():
+        raise DvstError(f"{weights} not found: the run has not finished")
+    cfg = from_mapping(TrainConfig, load_yaml(run_dir / "config.yaml"), where="config.yaml")
+    if data_root:
+        cfg.data.root = data_root
+    clips = [c.frames for c in load_validation(cfg.data)]
+    if not clips:
+        raise DvstError(f"{run_dir}: the run's config names no validation clips to measure on")
+    (ZOO_DIR / "weights").mkdir(exist_ok=True)
+    path = ZOO_DIR / "weights" / f"{name}.pt"
+    save(path, load(weights).half())          # float16 on disk: three models fit the 30 MB budget
+    model = load(path).eval()                 # measure exactly what ships (fp16 weights, fp32 maths)
+    eta0 = float(model.config.eta)
+    nominal = measure(model, clips, 10.0, None, cfg.channel)
+    eta_cbr, eta_psnr = [], []
+    for f in ETA_FACTORS:
+        m = nominal if f == 1.0 else measure(model, clips, 10.0, eta0 * f, cfg.channel)
+        eta_cbr.append([eta0 * f, m["payload_cbr"]])
+        eta_psnr.append([eta0 * f, m["psnr_db"]])
+    sweep = [[s, measure(model, clips, s, None, cfg.channel)["psnr_db"]] if s != 10.0 else [s, nominal["psnr_db"]]
+             for s in SNR_SWEEP]
+    entry = ZooEntry(name=name, weights=f"{name}.pt", config=cfg.model, metric=cfg.metric, lmbda=cfg.lmbda,
+                     channel=cfg.channel, snr_db=list(cfg.snr_db), eta=eta0, trained=trained,
+                     measured=Measured(snr_db=10.0, clips=[Path(v).name for v in cfg.data.validation], **nominal),
+                     eta_cbr=eta_cbr, eta_psnr=eta_psnr, psnr_vs_snr=sweep)
+    reg = _registry()
+    reg.models = [e for e in reg.models if e.name != name] + [entry]
+    if default or not reg.default:
+        reg.default = name
+    header = "# The shipped models; written by `dvst models --add` (figures measured, not typed in).\n"
+    REGISTRY.write_text(header + yaml.safe_dump(to_mapping(reg), sort_keys=False))
+    total = sum(p.stat().st_size for p in (ZOO_DIR / "weights").glob("*.pt"))
+    if total > 30e6:
+        raise DvstError(f"zoo weights total {total / 1e6:.1f} MB, over the 30 MB budget")
+    return entry
