@@ -33,19 +33,24 @@ class IFrameCodec(nn.Module):
         self.g_s = SynthesisTransform(3, cfg.channels, 0, stride=s, blocks=cfg.context_blocks)
         self.link = primary_link(cfg)
 
-    def transmit(self, x: torch.Tensor, snr_db: torch.Tensor, eta: float | None = None) -> dict:
+    def transmit(self, x: torch.Tensor, snr_db: torch.Tensor, eta: float | None = None,
+                 simulate: bool = True) -> dict:
         """Transmitter: returns ``idx`` [B, hp, wp], ``s`` [B, Np, vmax, 2], ``mask``, ``bits``
         [B] (estimated entropy), ``k`` [B] (η·bits, differentiable), ``y``, ``y_tilde`` and the
-        simulated reconstruction ``y_sim``/``x_sim`` (decoded without the channel, eq. 2)."""
+        simulated reconstruction ``y_sim``/``x_sim`` (decoded without the channel, eq. 2; skipped,
+        None, with ``simulate=False``: nothing will refer to this frame)."""
         y = self.g_a(x)
         r = self.link.rate(y)
         idx = self.link.allocate(r["bits_patch"], eta)
         s, mask = self.link.encoder(y, None, idx, snr_db)
-        y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, None, snr_db)
+        y_sim = x_sim = None
+        if simulate:
+            y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, None, snr_db)
+            x_sim = self.g_s(y_sim)
         bits = r["bits_patch"].flatten(1).sum(1)
         return {"idx": idx, "s": s, "mask": mask, "bits": bits,
                 "k": (self.link.eta if eta is None else eta) * bits,
-                "y": y, "y_tilde": r["y_tilde"], "y_sim": y_sim, "x_sim": self.g_s(y_sim)}
+                "y": y, "y_tilde": r["y_tilde"], "y_sim": y_sim, "x_sim": x_sim}
 
     def receive(self, s_hat: torch.Tensor, noise_var: torch.Tensor, idx: torch.Tensor,
                 snr_db: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -140,22 +140,26 @@ class DVSTModel(nn.Module):
         return link.eta if eta is None else eta
 
     # ---------------------------------------------------------------- transmitter / receiver
-    def transmit_iframe(self, x, snr_db, eta=None):
-        """Transmitter, I-frame. x [B, 3, H, W] in [0, 1]. Returns (code dict, Tx reference)."""
-        code = self.iframe.transmit(x, snr_db, eta)
-        return code, Reference(code["x_sim"], code["y_sim"])
+    def transmit_iframe(self, x, snr_db, eta=None, simulate=True):
+        """Transmitter, I-frame. x [B, 3, H, W] in [0, 1]. Returns (code dict, Tx reference).
+
+        simulate=False skips the simulated decode (eq. 2) and returns no reference: for a frame
+        that no later frame refers to (the last of a GOP)."""
+        code = self.iframe.transmit(x, snr_db, eta, simulate)
+        return code, (Reference(code["x_sim"], code["y_sim"]) if simulate else None)
 
     def receive_iframe(self, s_hat, noise_var, idx, snr_db):
         """Receiver, I-frame → its new Reference (x̂, ŷ)."""
         x, y = self.iframe.receive(s_hat, noise_var, idx, snr_db)
         return Reference(x, y)
 
-    def transmit_pframe(self, x, ref: Reference, snr_db, eta=None, eta_motion=None):
+    def transmit_pframe(self, x, ref: Reference, snr_db, eta=None, eta_motion=None, simulate=True):
         """Transmitter, P-frame (eq. 1–4, 12–13, 16–17) from the Tx reference.
 
         Returns (code, new Tx reference). code holds for each link (suffix ``_ml`` motion,
         ``_pl`` primary): ``idx`` [B, hp, wp], ``s`` [B, Np, vmax, 2], ``mask``, ``bits`` [B],
         ``k`` [B]; and the intermediate ``m`` (flow), ``m_sim`` (m̌), ``c`` (č), ``y_tilde``.
+        simulate=False: no simulated decode of the primary link and no reference (None).
         """
         cfg = self.config
         code: dict = {}
@@ -176,10 +180,12 @@ class DVSTModel(nn.Module):
         r = self.link.rate(y, c)
         idx = self.link.allocate(r["bits_patch"], eta)
         s, mask = self.link.encoder(y, d, idx, snr_db)
-        y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, d, snr_db)
         bits = r["bits_patch"].flatten(1).sum(1)
         code.update(c=c, pred=pred, y_tilde=r["y_tilde"], idx_pl=idx, s_pl=s, mask_pl=mask,
                     bits_pl=bits, k_pl=self._eta(eta, self.link) * bits)
+        if not simulate:
+            return code, None
+        y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, d, snr_db)
         return code, Reference(self._synthesis(y_sim, c, pred), y_sim)
 
     def receive_pframe(self, rx: dict, ref: Reference, snr_db):
@@ -424,17 +430,20 @@ class VideoEncoder:
         eta = self.model.link.eta if self.eta is None else float(self.eta)
         eta_mv = (self.model.motion_link.eta if cfg.motion_link else cfg.eta_motion) \
             if self.eta_motion is None else float(self.eta_motion)
+        # the last frame of a GOP is nobody's reference: skip its simulated decode
+        simulate = (self.index + 1) % self.gop != 0
         with torch.inference_mode():
             if p_frame:
-                code, ref = self.model.transmit_pframe(x, self._ref, snr, eta, eta_mv)
+                code, ref = self.model.transmit_pframe(x, self._ref, snr, eta, eta_mv, simulate)
                 parts = [(code["s_ml"], code["mask_ml"])] if cfg.motion_link else []
                 parts.append((code["s_pl"], code["mask_pl"]))
                 idx_pl = code["idx_pl"]
                 idx_ml = code["idx_ml"][0].cpu().numpy() if cfg.motion_link else None
             else:
-                code, ref = self.model.transmit_iframe(x, snr, eta)
+                code, ref = self.model.transmit_iframe(x, snr, eta, simulate)
                 parts, idx_pl, idx_ml = [(code["s"], code["mask"])], code["idx"], None
-            ref.x = ref.x.clamp(0, 1)
+            if ref is not None:
+                ref.x = ref.x.clamp(0, 1)
         symbols = np.concatenate([_to_complex(s, m) for s, m in parts])
         info = SideInfo(cfg.fingerprint(), h, w, eta, eta_mv, idx_pl[0].cpu().numpy(), idx_ml)
         out = CodedFrame(self.index, "P" if p_frame else "I", symbols, pack(info, cfg))
