@@ -143,3 +143,19 @@ def pilot_slopes(z, k, pred, grid, steer):
             den += w * kc * kc
         out[s] = pred[s] + g_best + (num / den if den > 0 else 0.0)
     return out
+
+
+@njit(cache=True)
+def common_phases(z, k, slope):
+    """float64 [S]: angle of Σ_i z[s, i]·exp(-j·slope[s]·k[i]) — each symbol's common phase
+    once its slope is removed; z complex128 [S, P], k float64 [P] ascending integers."""
+    s_count, p = z.shape
+    out = np.empty(s_count)
+    r = np.empty(p, np.complex128)
+    for s in range(s_count):
+        _rotate(z[s], k, slope[s], r)
+        acc = 0j
+        for i in range(p):
+            acc += r[i]
+        out[s] = np.angle(acc)
+    return out

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sync.kernels import pilot_slopes
+from sync.kernels import common_phases, pilot_slopes
 
 MAX_DRIFT = 200e-6     # |β| beyond 200 ppm is not a Pluto
 PRIOR_DRIFT = 50e-6    # prior spread of β: two crystals within ±25 ppm each
@@ -95,8 +95,7 @@ class PilotTracker:
         """With the current fit: (slope rad/subcarrier [S], phase rad [S]) to remove from the
         symbols as exp(-j(phase + slope·k))."""
         slope = -(2 * np.pi / self.n) * (self.alpha + self.beta * np.asarray(t, np.float64) - shift)
-        rot = np.exp(-1j * slope[:, None] * self.k[None, :])
-        phase = np.angle(np.sum(np.asarray(z, np.complex128) * rot, axis=1))
+        phase = common_phases(np.ascontiguousarray(z, np.complex128), self.k, slope)
         return slope, phase
 
     @property
