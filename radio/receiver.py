@@ -101,6 +101,7 @@ class _Pending:
     residual: np.ndarray | None = None            # pilot residuals [n, n_pilots]
     phase: np.ndarray | None = None
     chans: object = None                          # SymbolChannels for the symbols in grid
+    chans_n: int = -1                             # how many symbols chans covers
 
 
 class Receiver:
@@ -298,12 +299,13 @@ class Receiver:
         if not track:
             return equalize(grid[:, d], b.est.channel[d], noise, b.est.est_factor, method)
         n = b.grid.shape[0]
-        if b.chans is None or b.chans.channel.shape[0] != n:
+        if b.chans_n != n:
             known = self.ofdm.pilot_values(n)
             b.chans = symbol_channels(b.grid, known, self.ofdm.pilot_idx, b.est, noise)
             if b.chans.changed.any() and (~b.chans.changed).sum() >= 2:
                 self._retrack(b, b.chans.changed)
                 b.chans = symbol_channels(b.grid, known, self.ofdm.pilot_idx, b.est, noise)
+            b.chans_n = n
         c = b.chans
         h = c.channel[d] if c.channel.ndim == 1 else c.channel[m0:m1][:, d]
         return equalize(grid[:, d], h, c.noise_var[m0:m1, None], 0.0, method)
@@ -312,7 +314,7 @@ class Receiver:
                 noise: float | None = None) -> ReceivedBurst:
         est = b.est
         noise = self._noise(b) if noise is None else noise
-        if b.chans is not None and b.chans.channel.shape[0] == b.grid.shape[0]:
+        if b.chans_n == b.grid.shape[0]:
             noise = b.chans.noise      # recounted against the tracked channels
         grid = b.grid
         pil, _ = equalize(grid[:, self.ofdm.pilot_idx], est.channel[self.ofdm.pilot_idx], noise)
