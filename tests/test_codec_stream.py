@@ -87,6 +87,15 @@ def test_receiver_uses_only_received_frames(model):
     assert all(np.array_equal(a, b) for a, b in zip(again, outs[0]))
 
 
+def test_erased_symbols_do_not_poison_the_frame(model):
+    enc, dec = VideoEncoder(model), VideoDecoder(model)
+    rx = awgn(enc.encode(clip(1)[0], 10.0), 10.0, 0)
+    rx.symbols[:5] = np.nan
+    rx.noise_var[5:10] = np.inf
+    out = dec.decode(rx)
+    assert out.shape == (64, 96, 3) and out.std() > 0
+
+
 def test_seeded_determinism():
     frames = clip(2)
     out = []

@@ -154,8 +154,9 @@ class RateAdaptiveDecoder(nn.Module):
         fidx = idx.reshape(-1)
         n = fidx.shape[0]
         used = (torch.arange(self.vmax, device=idx.device) < self._values[fidx][:, None]).to(s_hat.dtype)
-        # per-symbol SNR in units of 10 dB; noise-free symbols (simulated decode) saturate at 3
-        rel = torch.clamp(-torch.log10(noise_var.reshape(n, self.vmax) + 1e-3), max=3.0) * used
+        # per-symbol SNR in units of 10 dB, within ±30 dB (noise-free symbols of the simulated
+        # decode saturate at 3, erased ones at −3)
+        rel = torch.clamp(-torch.log10(noise_var.reshape(n, self.vmax) + 1e-3), -3.0, 3.0) * used
         inp = torch.cat([s_hat.reshape(n, 2 * self.vmax) * used.repeat_interleave(2, 1), rel], 1)
         # every layer of the bank at once, each patch keeping its own layer's output
         every = self.bank(inp).view(n, len(self._active), -1)

@@ -482,8 +482,11 @@ class VideoDecoder:
         s = np.zeros((idx.size, vmax, 2), np.float32)
         nv = np.zeros((idx.size, vmax), np.float32)
         seg = rx_sym[offset: offset + n]
+        seg_nv = rx_nv[offset: offset + n]
+        bad = ~(np.isfinite(seg) & np.isfinite(seg_nv))      # a radio may hand over erasures
+        seg = np.where(bad, 0, seg)
         s[mask, 0], s[mask, 1] = seg.real, seg.imag
-        nv[mask] = rx_nv[offset: offset + n]
+        nv[mask] = np.where(bad, 1e3, np.maximum(seg_nv, 0))
         return torch.from_numpy(s)[None].to(device), torch.from_numpy(nv)[None].to(device), offset + n
 
     def decode(self, rx: ReceivedFrame) -> np.ndarray:
