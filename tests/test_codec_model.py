@@ -93,3 +93,23 @@ def test_paper_configuration_at_256():
     assert out["x_hat"].shape == (1, 2, 3, 256, 256)
     n_small = sum(p.numel() for p in DVSTModel(load_model_config("small")).parameters())
     assert n > 5 * n_small                          # same code, paper-size numbers
+
+
+def test_training_forward_is_seeded_and_counts_what_the_encoder_sends(small):
+    from dvst.codec import VideoEncoder
+
+    frames = torch.rand(1, 2, 3, 64, 96)
+    outs = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        outs.append(small.train()(frames, 7.0, stage=5, generator=torch.Generator().manual_seed(4)))
+    for k in outs[0]:
+        assert torch.equal(outs[0][k], outs[1][k]), k
+    # eval mode: the I-frame's bandwidth in the forward is what VideoEncoder puts on the air
+    img = (frames[0, 0].permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
+    with torch.no_grad():
+        out = small.eval()(torch.from_numpy(img).permute(2, 0, 1)[None, None].float() / 255, 7.0, stage="I")
+    ef = VideoEncoder(small).encode(img, 7.0)
+    assert float(out["k_pl_sent"][0, 0]) == ef.symbols.size
+    assert float(out["side_symbols"][0]) == ef.payload_symbols - ef.symbols.size
+    assert float(out["cbr"][0, 0]) == pytest.approx(ef.payload_cbr)
