@@ -102,7 +102,7 @@ def _machine() -> dict:
 
 
 def measure_rx_throughput(profile, n_bursts: int, payload_len: int = 20000, seed: int = 1,
-                          repeats: int = 3) -> dict:
+                          repeats: int = 5) -> dict:
     """Receive-chain speed on a burst stream (10 dB AWGN, 1 ms gaps) and on noise alone, fed in
     ``rx_buffer_size`` buffers; samples per CPU second of the calling thread, best of
     ``repeats`` passes over the same received samples (timeit-style: the least disturbed one)."""
