@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from dvst.commands._common import add_config_flag
 
@@ -61,5 +62,6 @@ def run(args: argparse.Namespace) -> int:
 
     run_dir = train(cfg, resume=not args.no_resume, max_steps=args.max_steps,
                     time_limit_s=args.time_limit * 60 if args.time_limit else None)
-    print(f"run folder: {run_dir}")
+    if int(os.environ.get("RANK", 0)) == 0:
+        print(f"run folder: {run_dir}")
     return 0

@@ -1,0 +1,60 @@
+"""The model zoo: every listed model loads, the figures are plausible, CBR picking works."""
+
+import json
+
+import pytest
+
+from dvst.errors import DvstError
+from dvst.zoo import ZOO_DIR, default_name, eta_for_cbr, get_entry, list_models, load_model, pick_for_cbr
+
+MODELS = list_models()
+
+
+def test_registry_and_budget():
+    assert len([e for e in MODELS if e.metric == "mse"]) >= 3, "a λ ladder of at least three PSNR models"
+    total = sum(p.stat().st_size for p in (ZOO_DIR / "weights").glob("*.pt"))
+    assert total <= 30e6
+    assert get_entry(default_name()).metric == "mse"
+    with pytest.raises(DvstError, match="unknown model"):
+        get_entry("no-such-model")
+
+
+@pytest.mark.parametrize("entry", MODELS, ids=[e.name for e in MODELS])
+def test_every_model_loads(entry):
+    model = load_model(entry.name)
+    assert not model.training
+    assert model.config.eta == pytest.approx(entry.eta)
+    m = entry.measured
+    assert 0 < m.payload_cbr < 0.1 and 5 < m.psnr_db < 60 and m.clips
+    cbrs = [c for _, c in sorted(entry.eta_cbr)]
+    assert [e for e, _ in entry.eta_psnr] == [e for e, _ in entry.eta_cbr]
+    assert cbrs == sorted(cbrs), "a larger η must not give a smaller CBR"
+    assert [s for s, _ in entry.psnr_vs_snr] == [0.0, 5.0, 10.0, 15.0, 20.0]
+
+
+def test_pick_for_cbr():
+    e = MODELS[0]
+    lo, hi = min(c for _, c in e.eta_cbr), max(c for _, c in e.eta_cbr)
+    target = (lo * hi) ** 0.5
+    entry, eta = pick_for_cbr(target)
+    assert entry.metric == "mse" and eta > 0
+    assert eta_for_cbr(entry, target) == pytest.approx(eta)
+    with pytest.raises(DvstError, match="reaches CBR"):
+        pick_for_cbr(10.0)
+    with pytest.raises(DvstError):
+        pick_for_cbr(-1)
+
+
+def test_models_cli(tmp_path, capsys):
+    from dvst.cli import main
+
+    out = tmp_path / "m.json"
+    assert main(["models", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert {m["name"] for m in data["models"]} == {e.name for e in MODELS}
+    assert "default" in capsys.readouterr().out
+    e = MODELS[0]
+    target = e.measured.payload_cbr
+    assert main(["models", "--cbr", str(target), "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["eta"] > 0
+    assert main(["models", "--cbr", "5"]) == 2
