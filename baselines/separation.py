@@ -59,6 +59,12 @@ class MCS:
 ALL_MCS = tuple(MCS(c, m) for c in CODES for m in QAM_ORDERS)
 
 
+def at_least_as_robust(a: MCS, b: MCS) -> bool:
+    """True if ``a`` is at least as robust as ``b``: code rate and QAM order both ≤ b's."""
+    rate = {c: int(c.split("_")[1]) / int(c.split("_")[0]) for c in CODES}
+    return rate[a.code] <= rate[b.code] and a.bits_per_symbol <= b.bits_per_symbol
+
+
 def parse_mcs(text: str) -> MCS:
     """"6144_4096_qam16" → MCS; a bad name is a DvstError."""
     for m in ALL_MCS:

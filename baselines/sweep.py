@@ -30,6 +30,7 @@ SCHEMES = ("h264-ldpc", "h265-ldpc", "h264-capacity", "h265-capacity", "softcast
 LABELS = {"h264-ldpc": "H.264 + LDPC", "h265-ldpc": "H.265 + LDPC", "h264-capacity": "H.264 + Capacity",
           "h265-capacity": "H.265 + Capacity", "softcast": "SoftCast", "dvst": "DVST"}
 ANCHOR = "h264-ldpc"
+DEAD_BLOCKS = 20  # code blocks all lost → that pair (and any less robust one) is dead at this SNR
 
 
 @dataclass
@@ -184,18 +185,25 @@ class ClipBench:
         that SNR). lossless=False: the best measured PSNR over all rate × MCS (the paper's
         per-SNR envelope). Candidates are simulated in order of their loss-free PSNR and the
         search stops once no remaining candidate could beat the best measured one (a loss
-        never raises PSNR above the loss-free value), so the result is exact. None if nothing
-        fits.
+        never raises PSNR above the loss-free value). One shortcut: once a pair loses every one
+        of at least ``DEAD_BLOCKS`` code blocks at this SNR, pairs that are no more robust (code
+        rate and QAM order both at least as high) are not simulated at this SNR — at a
+        block error rate that high they cannot deliver a GOP. None if nothing fits.
         """
         codec = VIDEO_SCHEMES[scheme]
         cands = [(r, m) for r in self.rates for m in self.mcs if self.nominal_cbr(codec, r, m) <= target_cbr]
         clean = {r: self.clean_psnr(codec, r) for r in {r for r, _ in cands}}
         cands.sort(key=lambda c: (-clean[c[0]], self.nominal_cbr(codec, *c)))
         best = None
+        dead: set = set()
         for r, m in cands:
             if best is not None and clean[r] <= best.psnr_db:
                 break
+            if any(separation.at_least_as_robust(d, m) for d in dead):
+                continue
             p = self.separation_point(scheme, r, m, snr_db, channel, msssim=False)
+            if p.params["codewords"] >= DEAD_BLOCKS and p.params["codewords_lost"] == p.params["codewords"]:
+                dead.add(m)
             if lossless and p.frames_lost == 0:
                 best = p
                 break

@@ -86,6 +86,14 @@ def test_cbr_by_hand(stream, code, m):
     assert res.symbols[:-1] == pytest.approx(s.frame_bits[:-1] * per_bit)
 
 
+def test_robustness_order():
+    m = separation.MCS
+    assert separation.at_least_as_robust(m("6144_2048", 2), m("6144_4096", 6))
+    assert separation.at_least_as_robust(m("8192_4096", 4), m("8192_4096", 4))
+    assert not separation.at_least_as_robust(m("6144_2048", 6), m("6144_4096", 2))  # not comparable
+    assert not separation.at_least_as_robust(m("6144_4096", 4), m("8192_4096", 4))
+
+
 def test_digital_link_bad_input():
     with pytest.raises(DvstError, match="unknown LDPC code"):
         separation.DigitalLink("1000_500", 4)
