@@ -221,3 +221,29 @@ def test_bench_radio_is_a_dvst_command():
     out = subprocess.run([sys.executable, "-m", "dvst.cli", "bench", "radio", "--help"],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "--quick" in out.stdout and "--json" in out.stdout
+
+
+def test_gui_fields_and_failed_header_report(profile):
+    tx = Transmitter(profile)
+    codec = HeaderCodec(profile)
+    x = random_payload(np.random.default_rng(8), 1000)
+    s = tx.modulate(BurstHeader(side_info=b"xyz"), x)
+    pre = Preamble(profile)
+    n_head = codec.n_symbols(3)
+    n_pay = -(-1000 // profile.n_data)
+    rng = np.random.default_rng(9)
+    noise = lambda n: (0.003 * (rng.normal(size=n) + 1j * rng.normal(size=n))).astype(np.complex64)  # noqa: E731
+    good = np.concatenate([noise(700), s, noise(500)])
+    (b,) = Receiver(profile).process(good)
+    assert b.timing == 700 and b.n_header_symbols == n_head
+    assert b.pilots.shape == ((n_head + n_pay) * profile.n_pilots,)
+    assert b.header_points.shape == (n_head * profile.n_data,)
+    assert b.phase.shape == (n_head + n_pay,) and np.all(np.isfinite(b.phase))
+    assert b.channel_mag.shape == (profile.n_used,) and np.all(b.channel_mag > 0)
+    assert b.n_samples == pre.length + (n_head + n_pay) * profile.symbol_len
+    # the same burst with its base header wiped: reported, with the reason, and no payload
+    bad = good.copy()
+    h0 = 700 + pre.length
+    bad[h0:h0 + codec.n_base_symbols * profile.symbol_len] = noise(codec.n_base_symbols * profile.symbol_len)
+    (f,) = Receiver(profile).process(bad)
+    assert f.header is None and "header" in f.reason and f.symbols.size == 0 and f.timing == 700
