@@ -232,7 +232,10 @@ def test_gui_fields_and_failed_header_report(profile):
     n_head = codec.n_symbols(3)
     n_pay = -(-1000 // profile.n_data)
     rng = np.random.default_rng(9)
-    noise = lambda n: (0.003 * (rng.normal(size=n) + 1j * rng.normal(size=n))).astype(np.complex64)  # noqa: E731
+
+    def noise(n):
+        return (0.003 * (rng.normal(size=n) + 1j * rng.normal(size=n))).astype(np.complex64)
+
     good = np.concatenate([noise(700), s, noise(500)])
     (b,) = Receiver(profile).process(good)
     assert b.timing == 700 and b.n_header_symbols == n_head
