@@ -38,6 +38,8 @@ class PilotTracker:
         self._fine_steer = np.exp(-1j * np.outer(self._fine_slopes, self.k))
         self._t: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
+        self._sums = np.zeros(5)            # Σ1, Σt, Σt², Σy, Σt·y
+        self._recent = np.zeros(0)          # the latest observations (noise estimate)
         self.alpha = 0.0
         self.beta = 0.0
 
@@ -66,30 +68,39 @@ class PilotTracker:
     def refit(self, keep: np.ndarray) -> None:
         """Fit α, β again from the symbols where ``keep`` (bool [S], all symbols so far) is
         True — e.g. without those whose pilots were measured against a stale channel."""
-        self._fit(np.asarray(keep, bool))
+        t, y = self._arrays()
+        keep = np.asarray(keep, bool)
+        if keep.shape == t.shape:
+            t, y = t[keep], y[keep]
+        self._solve(t.size, float(t.sum()), float((t * t).sum()), float(y.sum()), float((t * y).sum()), y)
 
-    def _fit(self, keep: np.ndarray | None = None) -> None:
-        """Ridge regression of y = α + β·t: priors α ~ N(0, PRIOR_OFFSET²), β ~ N(0, PRIOR_DRIFT²)."""
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if len(self._t) > 1:
             self._t = [np.concatenate(self._t)]
             self._y = [np.concatenate(self._y)]
-        t, y = self._t[0], self._y[0]
-        if keep is not None and keep.shape == t.shape:
-            t, y = t[keep], y[keep]
-        if t.size < MIN_SYMBOLS:   # too few symbols to tell a drift from noise; it is negligible there too
+        return self._t[0], self._y[0]
+
+    def _fit(self) -> None:
+        """Refit from running sums (O(block) per call, however long the burst)."""
+        t, y = self._t[-1], self._y[-1]
+        self._sums += (t.size, t.sum(), (t * t).sum(), y.sum(), (t * y).sum())
+        self._recent = np.concatenate([self._recent, y])[-512:]
+        n, st, stt, sy, sty = self._sums
+        self._solve(int(n), st, stt, sy, sty, self._recent)
+
+    def _solve(self, n: int, st: float, stt: float, sy: float, sty: float, recent: np.ndarray) -> None:
+        """Ridge regression of y = α + β·t: priors α ~ N(0, PRIOR_OFFSET²), β ~ N(0, PRIOR_DRIFT²).
+        recent: the latest observations, for the robust noise estimate."""
+        if n < MIN_SYMBOLS:   # too few symbols to tell a drift from noise; it is negligible there too
             self.alpha = self.beta = 0.0
             return
-        noise = 0.05   # var(y) in samples² until enough symbols speak for themselves
-        if t.size >= 8:
-            recent = y[-512:]   # robust var(y): MAD of successive differences (recent symbols keep it O(1))
-            noise = max(float(np.median(np.abs(np.diff(recent))) ** 2) / 0.91, 1e-4)
-        a11 = t.size + noise / PRIOR_OFFSET ** 2
-        a12 = float(t.sum())
-        a22 = float(np.dot(t, t)) + noise / PRIOR_DRIFT ** 2
-        r1, r2 = float(y.sum()), float(np.dot(t, y))
-        det = a11 * a22 - a12 * a12
-        self.alpha = float(np.clip((a22 * r1 - a12 * r2) / det, -2.0, 2.0))
-        self.beta = float(np.clip((a11 * r2 - a12 * r1) / det, -MAX_DRIFT, MAX_DRIFT))
+        # robust var(y): MAD of successive differences of the recent observations
+        noise = max(float(np.median(np.abs(np.diff(recent[-512:]))) ** 2) / 0.91, 1e-4)
+        a11 = n + noise / PRIOR_OFFSET ** 2
+        a22 = stt + noise / PRIOR_DRIFT ** 2
+        det = a11 * a22 - st * st
+        self.alpha = float(np.clip((a22 * sy - st * sty) / det, -2.0, 2.0))
+        self.beta = float(np.clip((a11 * sty - st * sy) / det, -MAX_DRIFT, MAX_DRIFT))
 
     def correction(self, z: np.ndarray, t: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """With the current fit: (slope rad/subcarrier [S], phase rad [S]) to remove from the
