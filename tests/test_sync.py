@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from dvst.bench.radio import output_snr_db, run_link
+from radio.channel.config import ChannelConfig
+from radio.channel.loopback import LoopbackChannel
 from radio.preamble import Preamble
 from radio.profile import load_profile
 from radio.receiver import Receiver
@@ -196,9 +198,8 @@ def test_channel_step_inside_a_burst(profile, gain):
     y = np.concatenate([np.zeros(1000, np.complex64), s, np.zeros(2000, np.complex64)])
     step = 1000 + Preamble(profile).length + (7 + 50) * profile.symbol_len   # after payload symbol 50
     y[step:] *= gain
-    var = 10 ** (profile.tx_rms_dbfs / 10) / (profile.occupied_fraction * 10 ** 1.5)   # 15 dB
-    y = y + np.sqrt(var / 2) * (rng.normal(size=y.size) + 1j * rng.normal(size=y.size))
-    (b,) = Receiver(profile).process(y.astype(np.complex64))
+    channel = LoopbackChannel(ChannelConfig.for_profile(profile, "awgn", snr_db=15.0, dac_bits=0), seed=22)
+    (b,) = Receiver(profile).process(channel.apply(y))
     e = np.abs(b.symbols - x) ** 2
     late = interleaver(x.size, profile.n_data) // profile.n_data >= 50
     # after the step the channel comes from a few pilot symbols: up to 2 dB less than the truth
