@@ -26,12 +26,16 @@ def recipe(tmp_path):
     base = rng.integers(0, 256, (96, 112, 3), dtype=np.uint8)
     clip = tmp_path / "data" / "clip"
     clip.mkdir(parents=True)
+    val = tmp_path / "data" / "val"
+    val.mkdir()
     for k in range(6):
         Image.fromarray(np.roll(base, 2 * k, axis=1)[:64, :96]).save(clip / f"{k:03d}.png")
+        Image.fromarray(np.roll(base, 3 * k, axis=0)[:48, :64]).save(val / f"{k:03d}.png")
     return TrainConfig(
         name="t", model=str(tmp_path / "tiny.yaml"), lmbda=0.01, batch_size=2, crop=64, seed=0,
         out_dir=str(tmp_path / "runs"), log_every=1, val_every=0, checkpoint_minutes=100.0,
-        data=DataConfig(root=str(tmp_path / "data"), vimeo=None, sources=["clip"]),
+        data=DataConfig(root=str(tmp_path / "data"), vimeo=None, sources=["clip"], validation=["val"],
+                        val_frames=5),
         stages=[StageConfig("iframe", 3, lr=1e-3, frames=1), StageConfig("joint", 3, lr=1e-3, frames=3)])
 
 
@@ -71,6 +75,7 @@ def test_every_stage_runs_and_resume_restores_state(recipe):
     recipe.stages = [StageConfig(n, 2, lr=1e-3, frames=1 if n == "iframe" else 2)
                      for n in ("iframe", "motion_transform", "motion_jscc", "primary_transform",
                                "primary_jscc", "joint")]
+    recipe.val_every = 6
     run = train(recipe, max_steps=7, show_progress=False)
     state = load_training(run / "last.pt")
     assert (state["stage"], state["step"], state["global_step"]) == (3, 1, 7)
@@ -90,6 +95,9 @@ def test_every_stage_runs_and_resume_restores_state(recipe):
     assert (run / "model.pt").is_file()
     rows = (run / "train.csv").read_text().splitlines()
     assert len(rows) == 13 and rows[-1].split(",")[1] == "joint"
+    val = (run / "val.csv").read_text().splitlines()  # steps 6 and 12, then the final one
+    assert len(val) == 4 and val[0].startswith("time_s,stage,global_step")
+    assert all(0 < float(r.split(",")[4]) < 60 for r in val[1:])  # PSNR of the held-out clip
     from dvst.codec.checkpoint import load
 
     load(run / "model.pt")  # the exported weights load in the codec
