@@ -54,10 +54,14 @@ class DelaySmoother:
         self.guard = guard
         self.max_widen = max_widen
         self._key = tuple(int(k) for k in self.k)
+        self._bases: dict[tuple[int, int], np.ndarray] = {}
         self._idft = np.exp(2j * np.pi * np.outer(np.arange(-guard, cp_len), self.k) / fft_size) / self.k.size
 
     def basis(self, first: int, n_taps: int) -> np.ndarray:
-        return _delay_basis(self._key, self.n, first, n_taps)
+        got = self._bases.get((first, n_taps))
+        if got is None:
+            got = self._bases[(first, n_taps)] = _delay_basis(self._key, self.n, first, n_taps)
+        return got
 
     def smooth(self, h_ls: np.ndarray, noise_var: float) -> tuple[np.ndarray, np.ndarray]:
         """h_ls complex [n_used] with per-subcarrier error variance ``noise_var`` →

@@ -15,6 +15,8 @@ slope-corrected pilots.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from sync.kernels import common_phases, pilot_slopes
@@ -25,6 +27,19 @@ PRIOR_OFFSET = 0.1     # prior spread of α, samples: the channel estimate alrea
 MIN_SYMBOLS = 16       # fit α, β only from this many symbols on (50 ppm over 16 symbols ≈ 0.1 sample)
 
 
+@lru_cache(maxsize=8)
+def _search_tables(pilot_freqs: tuple, fft_size: int):
+    """Trial slopes (±2 samples, then ±0.25 once tracking) and their pilot steering vectors
+    [G, n_pilots]; shared by every burst of a profile (read-only)."""
+    k = np.array(pilot_freqs)
+    coarse = -(2 * np.pi / fft_size) * np.arange(-2.0, 2.0 + 1e-9, 0.125)
+    fine = -(2 * np.pi / fft_size) * np.array([-0.25, 0.0, 0.25])
+    out = (coarse, np.exp(-1j * np.outer(coarse, k)), fine, np.exp(-1j * np.outer(fine, k)))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 class PilotTracker:
     """Stateful over one burst. pilot_freqs: float [n_pilots] signed subcarrier index of each
     pilot; fft_size: N."""
@@ -32,10 +47,8 @@ class PilotTracker:
     def __init__(self, pilot_freqs: np.ndarray, fft_size: int):
         self.k = np.asarray(pilot_freqs, np.float64)
         self.n = fft_size
-        self._grid_slopes = -(2 * np.pi / fft_size) * np.arange(-2.0, 2.0 + 1e-9, 0.125)
-        self._steer = np.exp(-1j * np.outer(self._grid_slopes, self.k))        # [G, n_pilots]
-        self._fine_slopes = -(2 * np.pi / fft_size) * np.array([-0.25, 0.0, 0.25])
-        self._fine_steer = np.exp(-1j * np.outer(self._fine_slopes, self.k))
+        self._grid_slopes, self._steer, self._fine_slopes, self._fine_steer = _search_tables(
+            tuple(float(k) for k in self.k), int(fft_size))
         self._t: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
         self._sums = np.zeros(5)            # Σ1, Σt, Σt², Σy, Σt·y
