@@ -185,69 +185,73 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
             continue
         params = stages.set_trainable(model, sc.name)
         optimizer = torch.optim.Adam(params, lr=sc.lr)
-        if opt_state and si == start_stage and opt_state.get("state") is not None:
+        if opt_state and si == start_stage:
             try:
                 optimizer.load_state_dict(opt_state)
             except (ValueError, KeyError):
-                pass  # a checkpoint taken at a stage boundary holds the previous stage's optimizer
+                raise DvstError(f"{ckpt_path}: its optimizer state does not fit stage {sc.name}") from None
         net = model
         if world > 1:
             net = torch.nn.parallel.DistributedDataParallel(
                 model, device_ids=[device.index] if device.type == "cuda" else None,
-                find_unused_parameters=True)  # the JSCC's FC bank uses only the widths a batch needs
+                find_unused_parameters=True)  # a stage may leave trainable parts unused (e.g. rate-off steps)
         sampler = ClipSampler(seqs, sc.frames, sc.crop or cfg.crop, cfg.augment,
                               seed=int(rng.integers(2**31)))
         bs = sc.batch_size or cfg.batch_size
         bar = progress(total=sc.steps, initial=first,
                        desc=f"{cfg.name} {si + 1}/{len(cfg.stages)} {sc.name}") if show_progress and rank == 0 else None
         model.train()
-        step = first
         acc: dict[str, list[float]] = {}
-        for step in range(first, sc.steps):
-            x = sampler.batch(bs).to(device, non_blocking=True)
-            snr = draw_snr(cfg, bs, rng).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda"):
-                terms = stages.stage_loss(net, x, snr, cfg, sc, step, task_loss)
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            optimizer.step()
-            global_step += 1
-            steps_this_call += 1
-            for k, v in terms.items():
-                acc.setdefault(k, []).append(float(v.detach()))
-            if bar is not None:
-                bar.update(1)
-            if rank == 0 and (step + 1) % cfg.log_every == 0:
-                mean = {k: float(np.mean(v)) for k, v in acc.items()}
-                acc = {}
-                log.write({"time_s": elapsed(), "stage": sc.name, "step": step + 1, "global_step": global_step,
-                           "loss": mean["loss"], "d": mean["d"], "psnr_db": mean.get("psnr_db", ""),
-                           "cbr": mean.get("cbr", ""), "cbr_motion": mean.get("cbr_motion", ""),
-                           "snr_db": float(snr.mean()), "lr": sc.lr})
+        done = first
+        try:  # Ctrl-C saves a checkpoint first, so nothing since the last one is lost
+            for step in range(first, sc.steps):
+                x = sampler.batch(bs).to(device, non_blocking=True)
+                snr = draw_snr(cfg, bs, rng).to(device)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda"):
+                    terms = stages.stage_loss(net, x, snr, cfg, sc, step, task_loss)
+                optimizer.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                if cfg.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                optimizer.step()
+                global_step += 1
+                steps_this_call += 1
+                for k, v in terms.items():
+                    acc.setdefault(k, []).append(float(v.detach()))
                 if bar is not None:
-                    bar.set_postfix(loss=f"{mean['loss']:.4g}", psnr=f"{mean.get('psnr_db', 0):.2f}",
-                                    cbr=f"{mean.get('cbr', 0):.4f}")
-            if not math.isfinite(float(terms["loss"].detach())):
-                raise DvstError(f"loss became {float(terms['loss'].detach())} at stage {sc.name} step {step + 1}; "
-                                f"lower the learning rate or resume from the last checkpoint")
-            if rank == 0 and val_clips and cfg.val_every and global_step % cfg.val_every == 0:
-                _validate_and_log(model, val_clips, cfg, sc.name, global_step, vlog, elapsed())
-            done = step + 1
-            if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
-                checkpoint(si, done, optimizer)
-                last_ckpt = time.monotonic()
-            if (max_steps and steps_this_call >= max_steps) or \
-                    (time_limit_s and time.monotonic() - t_start > time_limit_s):
-                checkpoint(si, done, optimizer)
-                stopped = True
-                break
+                    bar.update(1)
+                if rank == 0 and (step + 1) % cfg.log_every == 0:
+                    mean = {k: float(np.mean(v)) for k, v in acc.items()}
+                    acc = {}
+                    log.write({"time_s": elapsed(), "stage": sc.name, "step": step + 1, "global_step": global_step,
+                               "loss": mean["loss"], "d": mean["d"], "psnr_db": mean.get("psnr_db", ""),
+                               "cbr": mean.get("cbr", ""), "cbr_motion": mean.get("cbr_motion", ""),
+                               "snr_db": float(snr.mean()), "lr": sc.lr})
+                    if bar is not None:
+                        bar.set_postfix(loss=f"{mean['loss']:.4g}", psnr=f"{mean.get('psnr_db', 0):.2f}",
+                                        cbr=f"{mean.get('cbr', 0):.4f}")
+                if not math.isfinite(float(terms["loss"].detach())):
+                    raise DvstError(f"loss became {float(terms['loss'].detach())} at stage {sc.name} step {step + 1}; "
+                                    f"lower the learning rate or resume from the last checkpoint")
+                if rank == 0 and val_clips and cfg.val_every and global_step % cfg.val_every == 0:
+                    _validate_and_log(model, val_clips, cfg, sc.name, global_step, vlog, elapsed())
+                done = step + 1
+                if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
+                    checkpoint(si, done, optimizer)
+                    last_ckpt = time.monotonic()
+                if (max_steps and steps_this_call >= max_steps) or \
+                        (time_limit_s and time.monotonic() - t_start > time_limit_s):
+                    checkpoint(si, done, optimizer)
+                    stopped = True
+                    break
+        except KeyboardInterrupt:
+            checkpoint(si, done, optimizer)
+            raise
         if bar is not None:
             bar.close()
         if stopped:
             break
-        checkpoint(si + 1, 0, optimizer)
+        checkpoint(si + 1, 0, None)  # the next stage trains other parameters: a fresh Adam
     if rank == 0 and not stopped:
         export_weights(model, run_dir / "model.pt")
         if val_clips and cfg.val_every:
