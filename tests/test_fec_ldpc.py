@@ -143,3 +143,13 @@ def test_interleaved_codewords_equal_sionna():
     u = _bits((4, 4096), seed=3)
     ref = enc(torch.tensor(u, dtype=torch.float32)).numpy().astype(np.uint8)
     assert np.array_equal(LDPC5G(4096, 6144, bits_per_symbol=4).encode(u), ref)
+
+
+def test_redundancy_version_starts_equal_sionna():
+    from radio.fec.rate_matching import k0_position
+
+    for k, n in ((4096, 6144), (2048, 6144), (100, 300)):
+        enc = _sionna_encoder(k, n)
+        code = LDPC5G(k, n)
+        n_cb = code.n_lifted - 2 * code.z
+        assert [k0_position(code.base_graph, n_cb, code.z, rv) for rv in range(4)] == list(enc.rv_starts)
