@@ -200,7 +200,11 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 for e in sweep.for_channel(dvst_entries[s], args.channel):
                     etas = sorted({et for et, _ in e.eta_cbr}) or [e.eta]
                     pts += [bench.dvst_point(s, e.name, et, design_snr, args.channel) for et in etas]
-                entry["points"] = [p.as_json() for p in sorted(pts, key=lambda p: p.cbr)]
+                # one curve per scheme: the envelope over its models × η (each point names both)
+                entry["points"] = [p.as_json() for p in sweep.envelope(pts)]
+                entry["all_points"] = [{"cbr": p.cbr, "psnr_db": p.psnr_db, "msssim_db": p.msssim_db,
+                                        "model": p.params["model"], "eta": p.params["eta"]}
+                                       for p in sorted(pts, key=lambda p: p.cbr)]
                 step()
         # -- quality vs SNR at a fixed CBR ----------------------------------------------------------
         for fig, ch in (("snr", "awgn"), ("rayleigh", "rayleigh")):
