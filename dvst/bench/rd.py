@@ -128,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
             notices.append(f"{s} skipped: the model zoo (dvst/zoo/models.yaml) has no trained weights for it")
             print(f"dvst bench rd: {notices[-1]}", file=sys.stderr)
     schemes = [s for s in schemes if not s.startswith("dvst") or s in dvst_entries]
+    already_printed = len(notices)
 
     report = {"snr_db": args.snr, "channel": args.channel, "fixed_cbr": args.cbr, "gop": args.gop,
               "rate_control": args.rate_control, "rates": rates, "mcs": [m.key for m in mcs],
@@ -135,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
     for inp in args.inputs:
         frames = read_frames(inp, args.size, args.frames)
         name = Path(str(inp)).name or str(inp)
+        if name in report["inputs"]:  # two inputs with one file name: keep both
+            name = f"{name}#{len(report['inputs'])}"
         bench = sweep.ClipBench(frames, gop=args.gop, rates=rates, rate_control=args.rate_control, mcs=mcs,
                                 seed=args.seed)
         total = _tasks(schemes, figures, len(rates), len(mcs), len(sc_cbrs), len(snr_sweep))
@@ -154,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
             raise DvstError(f"cannot write to {out}: {e}") from None
         plot_all(report, out)
     write_json(args.json, report)
-    for n in notices:
+    for n in notices[already_printed:]:
         print(f"note: {n}", file=sys.stderr)
     return 0
 
