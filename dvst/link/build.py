@@ -89,6 +89,8 @@ def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0
             eta = zoo.eta_for_cbr(zoo.get_entry(model), cbr)
             if eta is None:
                 raise DvstError(f"model {model} cannot reach CBR {cbr:g}")
+        elif model is not None:
+            raise DvstError(f"--cbr tunes a shipped model ({', '.join(shipped)}); {model!r} is not one")
         else:
             entry, eta = zoo.pick_for_cbr(cbr)
             model = entry.name
@@ -109,8 +111,9 @@ def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0
         if model is None:
             print("dvst: warning: no shipped model weights yet; using the untrained 'small' model",
                   file=sys.stderr)
-        torch.manual_seed(seed)
-        net = DVSTModel(cfg)
+        with torch.random.fork_rng():   # seeded weights without touching the caller's RNG
+            torch.manual_seed(seed)
+            net = DVSTModel(cfg)
         name = f"{cfg.name} (untrained, seed {seed})"
     else:
         raise DvstError(f"unknown model {model!r}: not a shipped model ({', '.join(shipped) or 'none'}), "
