@@ -219,3 +219,18 @@ def test_recent_samples_cut_a_snippet_at_a_burst_start():
     np.testing.assert_array_equal(r.snippet(150).real, np.arange(150, 160))
     np.testing.assert_array_equal(r.snippet(10).real, np.arange(190, 200))   # no longer held
     np.testing.assert_array_equal(r.snippet(None).real, np.arange(190, 200))
+
+
+def test_a_decoder_crash_on_one_frame_conceals_instead_of_stopping_the_receiver(capsys):
+    class Flaky(Decoder):
+        def decode(self, rf):
+            if rf.index == 5:
+                raise ValueError("boom")
+            return super().decode(rf)
+
+    modem, pipe = Modem(), Pipe()
+    s = LinkSession(source=Source(8), tx=TxChain(Encoder(), modem, TAG, 1, 10.0), tx_device=pipe,
+                    rx=RxChain(modem, {TAG: ("x", Flaky())}), rx_device=pipe, pace=False)
+    summary = s.run(timeout=30)
+    assert summary["frames_decoded"] == 5 and summary["frames_concealed"] == 3
+    assert "ValueError" in capsys.readouterr().err

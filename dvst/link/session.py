@@ -108,7 +108,7 @@ class RxChain:
         self.last_good: np.ndarray | None = None
         self.model_name = ""
         self._tag: int | None = None
-        self._warned: set[int] = set()   # unknown model tags already reported
+        self._warned: set = set()   # unknown model tags (and decoder failures) already reported
 
     def fragments(self, buffer: np.ndarray):
         return self.modem.demodulate(buffer)
@@ -130,6 +130,13 @@ class RxChain:
             img = decoder.decode(assembled.frame)
         except DvstError as e:
             return None, str(e)
+        except Exception as e:  # noqa: BLE001 - a live receiver conceals rather than dies
+            if "decoder" not in self._warned:
+                self._warned.add("decoder")
+                print(f"dvst: warning: the decoder failed on frame {assembled.index} "
+                      f"({type(e).__name__}: {e}); concealing (a bug: please report it)",
+                      file=sys.stderr, flush=True)
+            return None, f"decoder failed: {type(e).__name__}"
         self._tag, self.model_name = tag, name
         return img, ""
 
