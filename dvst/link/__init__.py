@@ -1,16 +1,11 @@
 """The link: encoded frames ↔ radio bursts, and the streaming session around codec and radio.
 
 ``framing`` (fragments, reassembly, model check), ``concealment`` (decode / conceal / wait),
-``stats`` (FrameStats, the JSON summary) are numpy only; ``session`` (LinkSession) imports
-the codec and the radio when it is built.
+``stats`` (FrameStats, the JSON summary), ``session`` (LinkSession) and ``config``
+(LinkConfig) import neither torch nor the radio; ``build`` assembles sessions from the real
+codec, PHY and devices. See docs/e2e.md.
 """
 
+from dvst.link.config import LinkConfig  # noqa: F401
+from dvst.link.session import LinkSession  # noqa: F401
 from dvst.link.stats import FrameStats  # noqa: F401
-
-
-def __getattr__(name):  # LinkSession pulls in the radio; import it only when asked for
-    if name in ("LinkSession", "LinkConfig"):
-        from dvst.link import session
-
-        return getattr(session, name)
-    raise AttributeError(name)
