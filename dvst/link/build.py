@@ -306,6 +306,7 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
         rx_dev.rx_buffer_size = cfg.loopback_buffer
     gate = GatedRx(rx_dev, tx_dev.air_out)
     session = LinkSession(source=source, tx=tx, tx_device=tx_dev, rx=rx, rx_device=gate, sinks=sinks,
+                          encoder_threads=cfg.encoder_threads, decoder_threads=cfg.decoder_threads,
                           pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
                           snr_set_db=cfg.snr_db, device_name=f"loopback ({chan.name})",
                           sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
@@ -518,6 +519,7 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())}) \
         if cable else None
     return LinkSession(source=source, tx=tx, tx_device=ChunkedTx(dev), rx=rx, rx_device=dev if cable else None,
+                       encoder_threads=cfg.encoder_threads, decoder_threads=cfg.decoder_threads,
                        sinks=sinks, pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
                        device_name=f"{cfg.device} {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
                        frame_size=(source.width, source.height), msssim=cfg.msssim,
@@ -537,6 +539,7 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
         closers.append(device.close)
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
     return LinkSession(rx=rx, rx_device=device, sinks=sinks, queue_size=cfg.queue_size,
+                       decoder_threads=cfg.decoder_threads,
                        max_frames=cfg.frames, reference=reference_frames(reference, cfg),
                        device_name=device_name, sample_rate=profile.sample_rate, msssim=cfg.msssim,
                        recorder_factory=_recorder(profile, "rx"), closers=closers)
@@ -556,6 +559,7 @@ def record_session(cfg: LinkConfig, input_spec, out, codec: Codec | None = None)
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
     return LinkSession(source=source, tx=tx, tx_device=rec, pace=False, max_frames=cfg.frames,
+                       encoder_threads=cfg.encoder_threads,
                        queue_size=cfg.queue_size, device_name=f"sigmf {out}",
                        sample_rate=profile.sample_rate, frame_size=(source.width, source.height),
                        closers=[rec.close])

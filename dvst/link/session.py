@@ -188,7 +188,8 @@ class LinkSession:
                  target_control: Callable[..., None] | None = None,
                  recorder_factory: Callable[[str], object] | None = None,
                  rx_drain_buffers: int = 4, fps_window: int = 25,
-                 closers: Iterable[Callable[[], None]] = ()):
+                 closers: Iterable[Callable[[], None]] = (),
+                 encoder_threads: int | None = None, decoder_threads: int | None = None):
         if tx is None and rx is None:
             raise DvstError("a link session needs a transmitter, a receiver, or both")
         self.source, self.tx, self.tx_device = source, tx, tx_device
@@ -207,6 +208,9 @@ class LinkSession:
         self._rec_lock = threading.Lock()
         self.rx_drain_buffers = rx_drain_buffers
         self._closers = list(closers)   # release devices after the threads have stopped
+        # torch intra-op threads of the encoder and decoder threads (None: torch's default).
+        # OpenMP's setting is per thread, so each stage gets its own.
+        self.encoder_threads, self.decoder_threads = encoder_threads, decoder_threads
         self._emitted = 0
 
         self.stats: queue.Queue = queue.Queue(maxsize=stats_queue_size)
@@ -429,6 +433,7 @@ class LinkSession:
         self._put(self._q_frames, _END)
 
     def _tx_loop(self) -> None:
+        _torch_threads(self.encoder_threads)
         try:
             while (item := self._get(self._q_frames)) is not _END:
                 index, frame = item
@@ -492,6 +497,7 @@ class LinkSession:
             self._put(self._q_assembled, _END)
 
     def _decode_loop(self) -> None:
+        _torch_threads(self.decoder_threads)
         while (a := self._get(self._q_assembled)) is not _END:
             t0, dec0 = time.perf_counter(), self.stage_seconds.get("decode", 0.0)
             for d in self.rx.policy.on_frame(a.stream_id, a.index, a.kind, a.complete):
@@ -578,3 +584,10 @@ class LinkSession:
         if self.tx is None and self.max_frames and self._emitted >= self.max_frames:
             self._stop.set()  # a receiver alone stops after --frames frames
 
+
+def _torch_threads(n: int | None) -> None:
+    """Set torch's intra-op threads for the calling thread only (OpenMP ICVs are per thread)."""
+    if n:
+        import torch
+
+        torch.set_num_threads(int(n))
