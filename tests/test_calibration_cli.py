@@ -60,3 +60,23 @@ def test_errors_are_one_line(tmp_path, capsys):
 def test_routine_is_required(capsys):
     with pytest.raises(SystemExit):
         main(["calibrate", "all"])            # --out is required
+
+
+def test_link_applies_a_profile_and_typed_gains_win(tmp_path):
+    """``--calibration`` on tx/rx: the calibrated operating point and receive corrections reach
+    the radio profile, a gain the user typed overrides the calibrated one, and the board is
+    checked against the profile when it is opened."""
+    from dvst.link.build import apply_calibration, load_radio_profile, open_pluto
+    from dvst.link.config import LinkConfig
+
+    out = tmp_path / "fake.yaml"
+    assert main(["calibrate", "all", "--device", "fake-pluto", "--channel", "awgn", "--out", str(out)]) == 0
+    cal = load_calibration(out)
+    plain = apply_calibration(LinkConfig(calibration=str(out)), load_radio_profile(LinkConfig()))
+    assert plain.tx_gain_db == cal.gain.tx_gain_db and plain.rx_gain_db == cal.gain.rx_gain_db
+    cfg = LinkConfig(calibration=str(out), tx_gain_db=-30.0)
+    typed = apply_calibration(cfg, load_radio_profile(cfg))
+    assert typed.tx_gain_db == -30.0 and typed.rx_gain_db == cal.gain.rx_gain_db
+    assert typed.rx_correction == plain.rx_correction
+    cfg = LinkConfig(calibration=str(out), device="fake-pluto")
+    open_pluto(cfg, "ip:fake-pluto-b", typed).close()

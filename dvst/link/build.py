@@ -6,6 +6,8 @@ Every ``*_session`` function returns a LinkSession that has not been started.
 
 from __future__ import annotations
 
+import dataclasses
+
 import secrets
 import sys
 import zlib
@@ -458,7 +460,16 @@ def open_pluto(cfg: LinkConfig, uri: str | None, profile):
     options = {}
     if cfg.device == "fake-pluto":
         options = {"channel": channel_config(cfg, profile), "seed": cfg.seed}
-    return open_device(cfg.device, uri=uri, profile=profile, **options)
+    dev = open_device(cfg.device, uri=uri, profile=profile, **options)
+    if cfg.calibration:
+        from calibration import configure_device
+
+        try:
+            configure_device(dev, cfg.calibration)  # right board, and its calibrated xo_correction
+        except BaseException:
+            dev.close()
+            raise
+    return dev
 
 
 class ChunkedTx:
@@ -503,7 +514,10 @@ def apply_calibration(cfg: LinkConfig, profile):
         from calibration import apply_profile
     except ImportError:
         raise DvstError("--calibration needs the calibration package (dvst calibrate), not installed") from None
-    return apply_profile(profile, cfg.calibration)
+    calibrated = apply_profile(profile, cfg.calibration)
+    # gains the user typed win over the calibrated operating point
+    typed = {k: getattr(cfg, k) for k in ("tx_gain_db", "rx_gain_db") if getattr(cfg, k) is not None}
+    return dataclasses.replace(calibrated, **typed) if typed else calibrated
 
 
 def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec: Codec | None = None,
