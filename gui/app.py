@@ -76,8 +76,10 @@ def run_gui(session=None, *, session_factory=None, settings: LinkSettings | None
     wake = QtCore.QTimer(window, interval=200)
     wake.timeout.connect(lambda: None)
     wake.start()
+    loop = QtCore.QEventLoop()  # runs until this window closes, whatever other windows exist
+    window.closed.connect(loop.quit)
     try:
-        app.exec()
+        loop.exec()
     finally:
         window.stop()
         if previous is not None:
@@ -113,6 +115,13 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
     window.show()
     t0 = time.monotonic()
     try:
+        return _run_to_picture(app, window, path, frames, timeout_s, colors, t0)
+    finally:
+        window.close()
+
+
+def _run_to_picture(app, window, path: Path, frames: int, timeout_s: float, colors, t0: float) -> dict:
+    try:
         window.start()
         # The window's own timer drains the stats; this loop only waits (a stream that ends or a
         # worker that fails stops the window: running and building both turn False).
@@ -134,7 +143,6 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
     _save_png(window.grab().toImage(), path, colors)
     seconds = time.monotonic() - t0
     last = window.last_stats.index if window.last_stats is not None else None
-    window.close()
     return {"path": str(path), "frames": received, "seconds": seconds, "last_index": last}
 
 

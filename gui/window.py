@@ -37,6 +37,7 @@ class MainWindow(QtWidgets.QMainWindow):
     """
 
     frameShown = QtCore.Signal(object)
+    closed = QtCore.Signal()  # after closing stopped the link
 
     def __init__(self, session=None, session_factory: SessionFactory | None = None,
                  settings: LinkSettings | None = None, models: list[str] | None = None, poll_ms: int = 40,
@@ -49,6 +50,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.session_factory = session_factory
         self.running = False
         self.building = False
+        self.stopping = False
+        self._stop_thread: threading.Thread | None = None
         self._discard_build = False
         self.frames_shown = 0
         self.frames_received = 0
@@ -98,7 +101,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resize(1600, 1000)
 
         self.controls.startRequested.connect(self.start)
-        self.controls.stopRequested.connect(self.stop)
+        self.controls.stopRequested.connect(lambda: self.stop(wait=False))
         self.controls.recordToggled.connect(self._record_toggled)
         self.controls.channelChanged.connect(self.apply_channel)
         self.controls.targetChanged.connect(self.apply_target)
@@ -130,8 +133,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.building:  # a Stop during the build is taken back
             self._discard_build = False
             return True
-        if self.running:
-            return True
+        if self.running or self.stopping:
+            return self.running
         self.last_error = None
         if self.session_factory is not None:
             self.building = True
@@ -175,7 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("running", 3000)
         return True
 
-    def _in_background(self, fn, done) -> None:
+    def _in_background(self, fn, done) -> threading.Thread:
         """Run ``fn()`` in a daemon thread; ``done(result, error message or None)`` runs in the GUI thread.
 
         The thread only puts its outcome on a queue that a GUI-thread timer drains: no Qt call
@@ -192,7 +195,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self._jobs_pending += 1
         self._job_timer.start()
-        threading.Thread(target=work, name="gui-background", daemon=True).start()
+        thread = threading.Thread(target=work, name="gui-background", daemon=True)
+        thread.start()
+        return thread
 
     def _collect_jobs(self) -> None:
         while True:
@@ -205,26 +210,39 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._jobs_pending == 0:
             self._job_timer.stop()
 
-    def stop(self, message: str = "stopped") -> None:
+    def stop(self, message: str = "stopped", wait: bool = True) -> None:
         """Stop the session (its threads are joined) and show what it still delivered.
 
-        A worker's error, which ``LinkSession.stop()`` re-raises, is shown in the status bar.
+        wait=False (the Stop button) joins the threads in the background, so a worker finishing
+        a long encode does not freeze the window; ``stopping`` is True meanwhile. A worker's
+        error, which ``LinkSession.stop()`` re-raises, is shown in the status bar.
         """
         self.timer.stop()
         if self.building:
             self._discard_build = True
         was_running, self.running = self.running, False
-        if self.session is not None and was_running:
-            try:
-                self.session.stop()
-            except Exception as e:  # noqa: BLE001 - a worker's error: shown, and the window lives on
-                message = f"link stopped: {e}" if isinstance(e, DvstError) else \
-                    f"link stopped: {type(e).__name__}: {e}"
-                self.show_error(message)
-                message = ""
+        if self.session is None or not was_running:
+            self._stopped(None, message)
+            return
+        session = self.session
+        if wait:
+            self._stopped(_stop_session(session), message)
+            return
+        self.stopping = True
+        self.controls.start_button.setEnabled(False)
+        self.controls.stop_button.setEnabled(False)
+        self.statusBar().showMessage("stopping …")
+        self._stop_thread = self._in_background(lambda: _stop_session(session),
+                                                lambda error, _e: self._stopped(error, message))
+
+    def _stopped(self, error: str | None, message: str) -> None:
+        self.stopping = False
+        if self.session is not None:
             self._drain(force_plots=True)
-            if message:
-                self.statusBar().showMessage(message, 5000)
+        if error is not None:
+            self.show_error(f"link stopped: {error}")
+        elif message:
+            self.statusBar().showMessage(message, 5000)
         self.controls.set_running(False)
         if self.session is not None and self.session_factory is None:
             # A LinkSession runs once; only a factory can make the next one.
@@ -358,5 +376,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self._error_timer.start()  # back to the plain colour after a while
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._stop_thread is not None:
+            self._stop_thread.join()  # a Stop already under way: its threads are joined first
         self.stop()
         super().closeEvent(event)
+        self.closed.emit()
+
+
+def _stop_session(session) -> str | None:
+    """``session.stop()``; → the error a worker died of (one line), or None."""
+    try:
+        session.stop()
+    except DvstError as e:
+        return str(e)
+    except Exception as e:  # noqa: BLE001 - a worker's bug: said, and the window lives on
+        return f"{type(e).__name__}: {e}"
+    return None

@@ -426,6 +426,12 @@ def test_screenshot_flags_are_checked_before_anything_runs(tmp_path):
     with pytest.raises(DvstError, match="choose a SigMF recording"):
         _dvst_gui("--source", "replay", "--screenshot", str(tmp_path / "w.png"), "--frames", "1")
     assert not (tmp_path / "w.png").exists()
+    from PySide6 import QtWidgets
+
+    from gui.window import MainWindow
+
+    left_open = [w for w in QtWidgets.QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    assert not left_open  # a failed screenshot closes its window too
 
 
 def test_screenshot_of_a_scripted_session_with_a_palette(tmp_path):
@@ -467,3 +473,26 @@ def test_ctrl_c_in_the_terminal_closes_the_window_and_stops_the_link(qtbot):
     QtCore.QTimer.singleShot(800, lambda: signal.raise_signal(signal.SIGINT))
     assert run_gui(session) == 0
     assert session.stopped and signal.getsignal(signal.SIGINT) is before
+
+
+def test_the_stop_button_joins_the_workers_without_freezing_the_window(qtbot):
+    from PySide6 import QtCore
+
+    from gui.window import MainWindow
+
+    class SlowToStop(ScriptedSession):
+        def stop(self):
+            time.sleep(0.5)  # a worker finishing a long encode
+            super().stop()
+
+    session = SlowToStop(n=2)
+    win = MainWindow(session=session, poll_ms=10)
+    qtbot.addWidget(win)
+    win.start()
+    qtbot.waitUntil(lambda: win.frames_received == 2, timeout=5000)
+    t0 = time.monotonic()
+    qtbot.mouseClick(win.controls.stop_button, QtCore.Qt.MouseButton.LeftButton)
+    assert time.monotonic() - t0 < 0.3 and win.stopping and not session.stopped
+    qtbot.waitUntil(lambda: not win.stopping, timeout=5000)
+    assert session.stopped and not session.thread.is_alive()
+    assert win.statusBar().currentMessage() == "stopped"
