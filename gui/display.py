@@ -117,11 +117,12 @@ class Waterfall:
         self.count += 1
 
     def levels(self) -> tuple[float, float]:
-        """Colour range: the noise floor (lower quartile of the lines pushed, less 5 dB) dark, the
-        strongest bin bright, and at least 30 dB between them."""
+        """Colour range (dB): from the noise floor (5th percentile of the lines pushed, less 3 dB)
+        to the strongest bin plus 2 dB, and at least 25 dB: noise alone stays dark, an occupied
+        band stands out bright."""
         filled = self.image[-min(self.count, self.rows):] if self.count else self.image
-        floor = float(np.percentile(filled, 25))
-        return floor - 5.0, max(float(filled.max()), floor + 30.0)
+        bottom = float(np.percentile(filled, 5)) - 3.0
+        return bottom, max(float(filled.max()) + 2.0, bottom + 25.0)
 
     def clear(self) -> None:
         self.image[:] = 0.0

@@ -109,7 +109,13 @@ def test_waterfall_scrolls_newest_to_the_bottom():
     w.push(np.full(8, -50.0))
     w.push(np.arange(8.0))
     assert np.all(w.image[-1] == np.arange(8.0)) and np.all(w.image[:2] == -50.0)
-    assert w.levels() == (-55.0, 7.0)  # floor of the lines pushed (not of the empty rows) to the peak
+    assert w.levels() == (-53.0, 9.0)  # floor of the lines pushed (not of the empty rows) to the peak
+    w.push(np.full(8, -50.0))
+    w.push(np.full(8, -50.0))
+    assert w.levels() == (-53.0, 9.0)
+    quiet = Waterfall(nfft=8, rows=3)
+    quiet.push(np.full(8, -100.0))
+    assert quiet.levels() == (-103.0, -78.0)  # noise alone sits low on the colour scale
     with pytest.raises(ValueError):
         w.push(np.zeros(4))
 
