@@ -68,12 +68,15 @@ def ebn0_at(ebn0: np.ndarray, bler: np.ndarray, target: float) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description="LDPC BLER: ours vs Sionna on BPSK/AWGN")
-    ap.add_argument("--codes", nargs="+", default=["6144_4096"], help=f"paper codes ({', '.join(PAPER_CODES)}) or K,N")
-    ap.add_argument("--ebn0", nargs=3, type=float, default=[1.0, 3.0, 0.25], metavar=("START", "STOP", "STEP"))
+    ap.add_argument("--codes", nargs="+", default=["6144_4096"],
+                    help=f"paper codes ({', '.join(PAPER_CODES)}) or K,N")
+    ap.add_argument("--ebn0", nargs=3, type=float, default=[1.0, 3.0, 0.25],
+                    metavar=("START", "STOP", "STEP"))
     ap.add_argument("--frames", type=int, default=500)
     ap.add_argument("--max-iter", type=int, default=20)
     ap.add_argument("--batch", type=int, default=100)
-    ap.add_argument("--alpha", type=float, default=None, help="min-sum normalisation (default: the library's)")
+    ap.add_argument("--alpha", type=float, default=None,
+                    help="min-sum normalisation (default: the library's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ours-only", action="store_true", help="skip Sionna (e.g. to sweep --alpha quickly)")
     args = ap.parse_args()

@@ -47,8 +47,8 @@ def main() -> int:
         enc = encode_mbps(name, args.seconds)
         for snr in POINTS[name]:
             r = ldpc_decode_benchmark(name, snr, args.seconds)
-            print(f"| {r['code']} | {snr:.2f} | {r['mbps']:.1f} | {r['mean_iterations']:.2f} | {r['bler']:.3f} "
-                  f"| {enc:.0f} |", flush=True)
+            print(f"| {r['code']} | {snr:.2f} | {r['mbps']:.1f} | {r['mean_iterations']:.2f} "
+                  f"| {r['bler']:.3f} | {enc:.0f} |", flush=True)
     return 0
 
 

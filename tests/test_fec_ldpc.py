@@ -36,7 +36,7 @@ def test_base_graph_and_lifting_selection_follow_38212():
     assert select_lifting(8448, 1) == (384, 1, 22)
     assert select_lifting(4096, 1) == (192, 1, 22)  # 22*176 = 3872 < 4096 <= 22*192
     assert select_lifting(2048, 2) == (208, 6, 10)
-    assert select_lifting(600, 2)[2] == 9 and select_lifting(500, 2)[2] == 8 and select_lifting(100, 2)[2] == 6
+    assert [select_lifting(k, 2)[2] for k in (700, 600, 500, 100)] == [10, 9, 8, 6]
     # Every paper code is (k, n) = (information, transmitted).
     for name, (k, n) in PAPER_CODES.items():
         c = paper_code(name)
@@ -75,8 +75,9 @@ def test_interleaver_is_38212_5422():
     assert np.array_equal(inter.encode(u), plain.encode(u)[:, interleaver_indices(1000, 4)])
 
 
-@pytest.mark.parametrize("bad", [dict(k=0, n=10), dict(k=100, n=100), dict(k=100, n=101), dict(k=9000, n=20000),
-                                 dict(k=4000, n=20000, base_graph=2), dict(k=100, n=300, base_graph=3),
+@pytest.mark.parametrize("bad", [dict(k=0, n=10), dict(k=100, n=100), dict(k=100, n=101),
+                                 dict(k=9000, n=20000), dict(k=4000, n=20000, base_graph=2),
+                                 dict(k=100, n=300, base_graph=3),
                                  dict(k=100, n=301, bits_per_symbol=2), dict(k=10.5, n=30),
                                  dict(k="x", n=30), dict(k=100, n=300, alpha=1.5)])
 def test_bad_parameters_are_one_line_errors(bad):

@@ -111,5 +111,5 @@ def test_bler_within_0p2_db_of_sionna(k, n, modulation, centre):
     # The points straddle the waterfall, so a 0.2 dB shift is a large change in BLER.
     assert theirs[lo] - theirs[hi] > 0.3, theirs
     # Ours is at most 0.2 dB worse ... and at most 0.2 dB better (which would mean a broken comparison).
-    assert ours[mid] <= theirs[lo] + _margin(theirs[lo]) and ours[hi] <= theirs[mid] + _margin(theirs[mid]), (ours, theirs)
-    assert theirs[mid] <= ours[lo] + _margin(ours[lo]) and theirs[hi] <= ours[mid] + _margin(ours[mid]), (ours, theirs)
+    for a, b in ((ours, theirs), (theirs, ours)):
+        assert a[mid] <= b[lo] + _margin(b[lo]) and a[hi] <= b[mid] + _margin(b[mid]), (ours, theirs)

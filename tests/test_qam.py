@@ -21,7 +21,8 @@ def _formula_38211(b):
     if q == 4:
         return (s[:, 0] * (2 - s[:, 2]) + 1j * s[:, 1] * (2 - s[:, 3])) / np.sqrt(10)
     if q == 6:
-        return (s[:, 0] * (4 - s[:, 2] * (2 - s[:, 4])) + 1j * s[:, 1] * (4 - s[:, 3] * (2 - s[:, 5]))) / np.sqrt(42)
+        return (s[:, 0] * (4 - s[:, 2] * (2 - s[:, 4]))
+                + 1j * s[:, 1] * (4 - s[:, 3] * (2 - s[:, 5]))) / np.sqrt(42)
     return (s[:, 0] * (8 - s[:, 2] * (4 - s[:, 4] * (2 - s[:, 6])))
             + 1j * s[:, 1] * (8 - s[:, 3] * (4 - s[:, 5] * (2 - s[:, 7])))) / np.sqrt(170)
 
@@ -61,7 +62,8 @@ def test_demapper_equals_sionna(q, method):
     bits = rng.integers(0, 2, (2, 200 * q), dtype=np.uint8)
     x = qam.map(bits)
     n0 = rng.uniform(0.05, 0.5, x.shape)  # a per-symbol noise-variance map, as the receiver reports
-    y = (x + np.sqrt(n0 / 2) * (rng.normal(size=x.shape) + 1j * rng.normal(size=x.shape))).astype(np.complex64)
+    noise = np.sqrt(n0 / 2) * (rng.normal(size=x.shape) + 1j * rng.normal(size=x.shape))
+    y = (x + noise).astype(np.complex64)
     ref = Demapper(method, "qam", q)(torch.from_numpy(y), torch.tensor(n0, dtype=torch.float32)).numpy()
     ours = qam.demap(y, n0)
     assert ours.shape == bits.shape and ours.dtype == np.float32

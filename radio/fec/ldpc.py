@@ -142,7 +142,8 @@ class LDPC5G:
                 r_idx.append(r * z + i)
                 c_idx.append(cols[e] * z + (i + shifts[e]) % z)
         r_idx, c_idx = np.concatenate(r_idx), np.concatenate(c_idx)
-        return sp.csr_matrix((np.ones(r_idx.size, np.uint8), (r_idx, c_idx)), shape=(rows_bg * z, self.n_lifted))
+        ones = np.ones(r_idx.size, np.uint8)
+        return sp.csr_matrix((ones, (r_idx, c_idx)), shape=(rows_bg * z, self.n_lifted))
 
     def encode_lifted(self, bits) -> np.ndarray:
         """Information bits uint8 [..., k] -> the lifted codeword uint8 [..., n_cols * Z] before rate matching
@@ -153,7 +154,8 @@ class LDPC5G:
         info = np.zeros((u.shape[0], self.k_sys), np.uint8)
         info[:, : self.k] = u
         out = np.empty((u.shape[0], self.n_cols * self.z), np.uint8)
-        kernels.encode_lifted(info, self.n_sys_cols, self.z, self._row_ptr, self._edge_col, self._edge_shift, out)
+        kernels.encode_lifted(info, self.n_sys_cols, self.z, self._row_ptr, self._edge_col, self._edge_shift,
+                              out)
         return out.reshape(*lead, out.shape[-1])
 
     def encode(self, bits) -> np.ndarray:
@@ -190,8 +192,8 @@ class LDPC5G:
         bits = np.empty((x.shape[0], self.k), np.uint8)
         ok = np.empty(x.shape[0], np.bool_)
         iters = np.empty(x.shape[0], np.int32)
-        kernels.decode_layered_nms(full, self.z, self._row_ptr, self._edge_col, self._edge_shift, int(max_iter),
-                                   self.alpha, self.k, bits, ok, iters)
+        kernels.decode_layered_nms(full, self.z, self._row_ptr, self._edge_col, self._edge_shift,
+                                   int(max_iter), self.alpha, self.k, bits, ok, iters)
         out = (bits.reshape(*lead, self.k), ok.reshape(lead))
         return (*out, iters.reshape(lead)) if return_iterations else out
 

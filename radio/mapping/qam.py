@@ -73,7 +73,8 @@ class QAM:
         b = np.asarray(bits)
         q = self.bits_per_symbol
         if b.ndim == 0 or b.shape[-1] % q:
-            raise DvstError(f"QAM map: last dimension {b.shape[-1] if b.ndim else 0} is not a multiple of {q}")
+            size = b.shape[-1] if b.ndim else 0
+            raise DvstError(f"QAM map: last dimension {size} is not a multiple of {q}")
         u = b.astype(np.uint8)
         if u.size and (u.max() > 1 or (b.dtype != np.uint8 and not np.array_equal(u, b))):
             raise DvstError("QAM map: bits must be 0 or 1")
@@ -97,7 +98,7 @@ class QAM:
         try:
             n0 = np.broadcast_to(np.maximum(n0, _MIN_NOISE_VAR), y.shape)
         except ValueError:
-            raise DvstError(f"QAM demap: noise_var shape {n0.shape} does not broadcast to {y.shape}") from None
+            raise DvstError(f"QAM demap: noise_var shape {n0.shape} does not fit symbols {y.shape}") from None
         q = self.bits_per_symbol
         if q == 1:
             r = (y.real + y.imag) * np.float64(self._amp[0])  # project onto (1+j)/sqrt(2): unit-energy axis
@@ -108,7 +109,7 @@ class QAM:
         return out.reshape(*y.shape[:-1], -1)
 
     def _axis_llr(self, y: np.ndarray, n0: np.ndarray) -> np.ndarray:
-        """LLRs [..., m] of the bits of one axis from its real samples y [...] at complex noise variance n0."""
+        """LLRs [..., m] of the bits of one axis from its samples y [...] at complex noise variance n0."""
         metric = -((y[..., None].astype(np.float64) - self._amp) ** 2) / n0[..., None]  # [..., 2^m]
         out = np.empty((*y.shape, self._axis_bits), np.float64)
         for j in range(self._axis_bits):
