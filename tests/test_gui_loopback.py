@@ -35,7 +35,10 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     from gui.sessions import build_session
     from gui.window import MainWindow
 
-    win = MainWindow(session_factory=build_session, settings=settings, poll_ms=20, plot_ms=0)
+    from dvst.zoo import list_models
+
+    models = [entry.name for entry in list_models()]
+    win = MainWindow(session_factory=build_session, settings=settings, models=models, poll_ms=20, plot_ms=0)
     qtbot.addWidget(win)
     win.show()
     assert win.start()  # builds the session in the background
@@ -75,12 +78,21 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     assert fx.size == win.spectrum.nfft and win.spectrum.waterfall.count >= 3
     assert win.status.values["cfo"].text().endswith("Hz") and win.status.values["device"].text().startswith("loopback")
 
+    # Another model from the chooser: loaded in the background, in use from the next I-frame.
+    if len(models) > 1:
+        first_model = win.last_stats.model
+        other = next(m for m in models if m != first_model)
+        win.controls.model.setCurrentIndex(win.controls.model.findData(other))
+        qtbot.waitUntil(lambda: win.last_stats.model == other or win.last_error is not None, timeout=60_000)
+        assert win.last_error is None, win.last_error
+
     # Record what the receiver hears for ten frames (two GOPs and more: I-frames are in it).
     capture = tmp_path / "capture.sigmf-meta"
     assert win.start_recording(str(capture))
     first = win.frames_received
     qtbot.waitUntil(lambda: win.frames_received >= first + 10, timeout=60_000)
     win.stop_recording()
+    recorded_with = win.last_stats.model
     assert capture.is_file() and capture.with_suffix(".sigmf-data").stat().st_size > 0
 
     win.close()  # mid-stream: every worker is stopped and joined
@@ -91,7 +103,7 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     # The recording replays through the window's third source, decoded by the same receiver.
     replay = MainWindow(session_factory=build_session, poll_ms=20, plot_ms=0,
                         settings=LinkSettings(source="replay", replay_path=str(capture),
-                                              link=LinkConfig(msssim=False, seed=1)))
+                                              link=LinkConfig(msssim=False, seed=1, model=recorded_with)))
     qtbot.addWidget(replay)
     replay.start()
     qtbot.waitUntil(lambda: not (replay.running or replay.building), timeout=60_000)  # the recording ends
