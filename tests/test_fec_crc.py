@@ -48,7 +48,7 @@ def test_crc32_matches_zlib():
 
 def test_crc24a_equals_sionna():
     torch = pytest.importorskip("torch")
-    from sionna.phy.fec.crc import CRCEncoder
+    CRCEncoder = pytest.importorskip("sionna.phy.fec.crc").CRCEncoder
 
     bits = np.random.default_rng(1).integers(0, 2, (5, 200), dtype=np.uint8)
     for kind in ("CRC24A", "CRC16", "CRC11", "CRC6"):
