@@ -17,10 +17,10 @@ from dvst.errors import DvstError
 from gui import theme
 from gui.settings import LinkSettings
 
-
 # Qt's X11 plugin needs these beyond what PySide6's wheel ships; without them Qt aborts the
 # process (not an exception), so they are looked for first. Debian package names.
-XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1"}
+XCB_LIBRARIES = {"xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4",
+                 "xcb-keysyms": "libxcb-keysyms1"}
 
 
 def application():
@@ -32,7 +32,8 @@ def application():
     platform = os.environ.get("QT_QPA_PLATFORM", "")
     if sys.platform.startswith("linux") and platform in ("", "xcb"):
         if not platform and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            raise DvstError("no display for the window (DISPLAY is not set); use --screenshot FILE to run headless")
+            raise DvstError("no display for the window (DISPLAY is not set); "
+                            "use --screenshot FILE to run headless")
         if platform == "xcb" or not os.environ.get("WAYLAND_DISPLAY"):
             import ctypes.util
 
@@ -59,7 +60,7 @@ def run_gui(session=None, *, session_factory=None, settings: LinkSettings | None
     """
     from gui.window import MainWindow
 
-    app = application()
+    application()
     window = MainWindow(session=session, session_factory=session_factory, settings=settings, models=models)
     if title:
         window.setWindowTitle(title)
@@ -127,7 +128,8 @@ def _run_to_picture(app, window, path: Path, frames: int, timeout_s: float, colo
         # worker that fails stops the window: running and building both turn False).
         while window.frames_received < frames and (window.running or window.building):
             if time.monotonic() - t0 > timeout_s:
-                raise DvstError(f"only {window.frames_received} of {frames} frames arrived in {timeout_s:.0f} s")
+                raise DvstError(f"only {window.frames_received} of {frames} frames arrived "
+                                f"in {timeout_s:.0f} s")
             app.processEvents()
             time.sleep(0.005)
     finally:

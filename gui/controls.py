@@ -166,7 +166,8 @@ class ControlPanel(QtWidgets.QWidget):
         self.stop_button = QtWidgets.QPushButton("Stop")
         self.record_button = QtWidgets.QPushButton("Record")
         self.record_button.setCheckable(True)
-        self.record_button.setToolTip("record the transmitted samples (received, without a transmitter) as SigMF")
+        self.record_button.setToolTip("record the link as SigMF: what the receiver hears "
+                                      "(what is sent, on a transmitter alone)")
         for b in (self.start_button, self.stop_button, self.record_button):
             buttons.addWidget(b)
         column.addLayout(buttons)
@@ -211,16 +212,17 @@ class ControlPanel(QtWidgets.QWidget):
         if self.source.currentData() == "pluto":  # elsewhere the radio profile's LO and gains stand
             link = replace(link, uri=self.uri.text().strip() or None, lo_hz=self.lo.value() * 1e6,
                            rx_gain_db=self.rx_gain.value(), tx_gain_db=self.tx_gain.value())
+        multipath = self.multipath.currentData()
         return LinkSettings(source=self.source.currentData(), input=self._input,
                             replay_path=self.replay_path.text().strip(), cable=self.cable.isChecked(),
-                            multipath=self.multipath.currentData() if self.multipath.currentData() != "none" else False,
-                            link=link)
+                            multipath=False if multipath == "none" else multipath, link=link)
 
     def show_settings(self, settings: LinkSettings) -> None:
         """Show what a session built elsewhere runs with (source, scenario, SNR, offsets,
         multipath), without sending anything back to it."""
         link = settings.link
-        widgets = (self.source, self.scenario, self.snr.slider, self.cfo.slider, self.sfo.slider, self.multipath)
+        widgets = (self.source, self.scenario, self.snr.slider, self.cfo.slider, self.sfo.slider,
+                   self.multipath)
         for w in widgets:
             w.blockSignals(True)
         try:
@@ -243,7 +245,8 @@ class ControlPanel(QtWidgets.QWidget):
         self._source_changed()
 
     def set_running(self, running: bool) -> None:
-        """Start is for a stopped link, Stop and Record for a running one; the source is fixed while running."""
+        """Start is for a stopped link, Stop and Record for a running one; the source is fixed
+        while running."""
         self._running = running
         self.start_button.setEnabled(not running)
         self.stop_button.setEnabled(running)

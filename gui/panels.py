@@ -128,7 +128,8 @@ class FramesPanel(QtWidgets.QWidget):
         else:
             self.original_item.clear()
             self.original_caption.setText(f"Original · frame {stats.index} ({stats.kind}) · "
-                                          f"<span style='color:{theme.MUTED}'>no reference at this receiver</span>")
+                                          f"<span style='color:{theme.MUTED}'>"
+                                          "no reference at this receiver</span>")
         quality = f"PSNR {_fmt(stats.psnr_db, 'dB', 2)} · MS-SSIM {_fmt(stats.msssim_db, 'dB', 2)}"
         if stats.status == "concealed":
             why = f" ({stats.reason})" if getattr(stats, "reason", "") else ""
@@ -153,7 +154,8 @@ class HistoryPanel(pg.GraphicsLayoutWidget):
         self.history = History(self.TRACES, length)
         snr = _plot(self, _keyed("In-band SNR", ("measured", theme.MEASURED), ("set", theme.SET)),
                     "frame", "dB", 0, 0)
-        quality = _plot(self, _keyed("", ("PSNR", theme.PSNR), ("MS-SSIM", theme.MSSSIM)), "frame", "dB", 0, 1)
+        quality = _plot(self, _keyed("", ("PSNR", theme.PSNR), ("MS-SSIM", theme.MSSSIM)),
+                        "frame", "dB", 0, 1)
         cbr = _plot(self, _keyed("CBR", ("payload", theme.PAYLOAD_CBR), ("air", theme.AIR_CBR)),
                     "frame", "symbols / source value", 0, 2)
         lost = _plot(self, _keyed("", ("Frames concealed", theme.CONCEALED)), "frame", "count", 0, 3)

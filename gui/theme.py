@@ -37,7 +37,8 @@ TITLE_PT = 11
 STYLESHEET = f"""
 QWidget {{ background: {BACKGROUND}; color: {FOREGROUND}; font-size: {FONT_PT}pt; }}
 QGroupBox {{ border: 1px solid #2c313b; border-radius: 4px; margin-top: 14px; padding: 6px 4px 4px 4px; }}
-QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 3px; color: {MUTED}; font-weight: bold; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 3px; color: {MUTED};
+    font-weight: bold; }}
 QPushButton {{ background: #2a2f3a; border: 1px solid #3a4150; border-radius: 3px; padding: 4px 10px; }}
 QPushButton:hover {{ background: #343a47; }}
 QPushButton:disabled {{ color: #5a6070; }}

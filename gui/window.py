@@ -300,7 +300,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.stop_recording()
             return
         default = time.strftime("dvst-%Y%m%d-%H%M%S.sigmf-meta")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Record to SigMF", default, "SigMF (*.sigmf-meta)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Record to SigMF", default,
+                                                        "SigMF (*.sigmf-meta)")
         if not (path and self.start_recording(path)):
             self.controls.record_button.blockSignals(True)
             self.controls.record_button.setChecked(False)

@@ -31,11 +31,10 @@ def settings():
                                         msssim=True, seed=1))
 
 
-def test_loopback_session_updates_every_panel_records_and_closing_joins_the_workers(qtbot, settings, tmp_path):
+def test_loopback_window_fills_steers_records_replays_and_joins_the_workers(qtbot, settings, tmp_path):
+    from dvst.zoo import list_models
     from gui.sessions import build_session
     from gui.window import MainWindow
-
-    from dvst.zoo import list_models
 
     models = [entry.name for entry in list_models()]
     win = MainWindow(session_factory=build_session, settings=settings, models=models, poll_ms=20, plot_ms=0)
@@ -59,7 +58,8 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     assert s.reconstruction.shape == (96, 128, 3)
     assert np.array_equal(win.frames.reconstruction_item.image, s.reconstruction)
     assert np.array_equal(win.frames.original_item.image, s.original)
-    assert "PSNR" in win.frames.reconstruction_caption.text() and "MS-SSIM" in win.frames.reconstruction_caption.text()
+    caption = win.frames.reconstruction_caption.text()
+    assert "PSNR" in caption and "MS-SSIM" in caption
     x, psnr = win.history.curves["psnr_db"].getData()
     assert x.size == len(win.history.history) >= 3 and np.all(np.isfinite(psnr))
     _, snr = win.history.curves["snr_measured_db"].getData()
@@ -76,7 +76,8 @@ def test_loopback_session_updates_every_panel_records_and_closing_joins_the_work
     assert cx.size == s.channel_mag.size > 0
     fx, _ = win.spectrum.psd_curve.getData()
     assert fx.size == win.spectrum.nfft and win.spectrum.waterfall.count >= 3
-    assert win.status.values["cfo"].text().endswith("Hz") and win.status.values["device"].text().startswith("loopback")
+    assert win.status.values["cfo"].text().endswith("Hz")
+    assert win.status.values["device"].text().startswith("loopback")
 
     # Another model from the chooser: loaded in the background, in use from the next I-frame.
     if len(models) > 1:
@@ -150,8 +151,8 @@ def test_a_session_built_by_a_command_shows_its_own_settings(qtbot, settings):
     from dvst.link.build import loopback_session
     from gui.window import MainWindow
 
-    session = loopback_session(LinkConfig(channel="rayleigh", snr_db=7.0, cfo_ppm=3.0, frames=2, size="128x96"),
-                               "demo")
+    cfg = LinkConfig(channel="rayleigh", snr_db=7.0, cfo_ppm=3.0, frames=2, size="128x96")
+    session = loopback_session(cfg, "demo")
     win = MainWindow(session=session)
     qtbot.addWidget(win)
     c = win.controls
@@ -166,9 +167,8 @@ def test_screenshot_command_writes_a_png_of_a_real_session(tmp_path):
     from gui.sessions import build_session
 
     out = tmp_path / "window.png"
-    result = screenshot(out, 3, session_factory=build_session,
-                        settings=LinkSettings(input="demo", link=LinkConfig(channel="awgn", frames=3, size="128x96",
-                                                                            msssim=False)),
+    link = LinkConfig(channel="awgn", frames=3, size="128x96", msssim=False)
+    result = screenshot(out, 3, session_factory=build_session, settings=LinkSettings(input="demo", link=link),
                         size=(1280, 800))
     assert result["frames"] == 3 and out.stat().st_size > 20_000
     from PySide6.QtGui import QImage

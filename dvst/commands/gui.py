@@ -32,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="run headless until --frames frames were received, save the window as PNG, exit")
     p.add_argument("--png-colors", type=int, metavar="N",
-                   help="with --screenshot: a palette of N colours (2..256), a smaller file for documentation")
+                   help="with --screenshot: a palette of N colours (2..256), a smaller file for docs")
     add_config_flag(p)
     p.set_defaults(func=run)
 
