@@ -57,7 +57,7 @@ def _span_at_least(plot: pg.PlotItem, values: np.ndarray, span: float, lo: float
 def cache_axes(plot: pg.PlotItem) -> None:
     """Keep each axis as a pixmap: redrawn when its range changes, not on every repaint.
 
-    Axis text is a third to a half of a repaint's cost with Qt's raster engine (``python -m
+    Axis text is about a third of a repaint's cost with Qt's raster engine (``python -m
     gui.bench --no-axis-cache``).
     """
     for side in ("left", "bottom", "right", "top"):
