@@ -216,6 +216,8 @@ class ConstellationPanel(pg.GraphicsLayoutWidget):
 
     def show_stats(self, stats) -> None:
         points = stats.constellation or {}
+        if not any(len(v) for v in points.values()):
+            return  # a frame with no burst (concealed): keep showing the last one received
         for name, item in self.scatters.items():
             z = np.asarray(points.get(name, np.zeros(0)), dtype=np.complex64).reshape(-1)
             item.setData(x=z.real, y=z.imag)
@@ -235,7 +237,9 @@ class ChannelPanel(pg.GraphicsLayoutWidget):
                                     symbolBrush=theme.CHANNEL, symbolPen=None)
 
     def show_stats(self, stats) -> None:
-        mag = np.asarray(stats.channel_mag if stats.channel_mag is not None else np.zeros(0))
+        if stats.channel_mag is None or len(stats.channel_mag) == 0:
+            return  # a frame with no burst (concealed): keep showing the last estimate
+        mag = np.asarray(stats.channel_mag)
         db = magnitude_db(mag)
         self.curve.setData(np.arange(mag.size), db)
         _span_at_least(self.plot, db, 20.0)

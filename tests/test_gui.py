@@ -220,6 +220,16 @@ def test_concealed_frame_and_missing_reference_are_said(qtbot):
     assert "PSNR — " in win.frames.reconstruction_caption.text()
     assert win.status.values["concealed"].text() == "2"
     assert np.isnan(win.history.history.trace("psnr_db")[-1])
+    # A frame lost on the air carries no burst: the radio panels keep the last one received.
+    lost = make_stats(4, concealed=3)
+    lost.status, lost.constellation, lost.channel_mag, lost.rx_snippet = "concealed", {}, None, None
+    lost.cfo_hz = lost.sfo_ppm = lost.timing = lost.snr_measured_db = None
+    win.append(lost)
+    win.show_stats(lost)
+    xs, ys = win.constellation.scatters["pilots"].getData()
+    assert np.allclose(xs + 1j * ys, s.constellation["pilots"])
+    assert win.channel.curve.getData()[0].size == s.channel_mag.size
+    assert win.status.values["cfo"].text() == "—"  # the status speaks of this frame only
 
 
 def test_channel_controls_reach_the_session(window, qtbot):
