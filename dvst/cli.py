@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except DvstError as e:
-        print(f"dvst: error: {e}", file=sys.stderr)
+        print(f"dvst: error: {' '.join(str(e).split())}", file=sys.stderr)  # one line, always
         return 2
     except KeyboardInterrupt:
         print("dvst: interrupted", file=sys.stderr)

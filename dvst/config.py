@@ -60,7 +60,8 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise DvstError(f"bad YAML in {p}{where}: {getattr(e, 'problem', e)}") from None
+        what = " ".join(str(getattr(e, "problem", None) or e).split())  # one line, whatever PyYAML says
+        raise DvstError(f"bad YAML in {p}{where}: {what}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
