@@ -7,6 +7,7 @@ Keys that a command does not use are accepted and ignored by it (one file can se
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass, fields
 
 from dvst.config import from_mapping, load_yaml, resolve_config
@@ -47,6 +48,12 @@ class LinkConfig:
     calibration: str | None = None    # calibration profile YAML (from ``dvst calibrate``)
 
     def __post_init__(self) -> None:
+        for name in ("snr_db", "cfo_ppm", "sfo_ppm", "lo_hz", "sample_rate", "tx_gain_db", "rx_gain_db"):
+            v = getattr(self, name)
+            if v is not None and not math.isfinite(v):  # NaN passes every range check below
+                raise DvstError(f"{name} must be a finite number, got {v}")
+        if self.seed < 0:
+            raise DvstError(f"seed must be >= 0, got {self.seed}")
         if self.gop < 1:
             raise DvstError(f"gop must be >= 1, got {self.gop}")
         if self.frames is not None and self.frames < 1:
