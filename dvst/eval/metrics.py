@@ -10,6 +10,9 @@ import math
 
 import numpy as np
 
+from dvst.errors import DvstError
+
+
 def mse(ref: np.ndarray, rec: np.ndarray) -> float:
     d = ref.astype(np.float64) - rec.astype(np.float64)
     return float(np.mean(d * d))
@@ -25,7 +28,7 @@ def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
     """MS-SSIM in [0, 1] (pytorch-msssim, five scales, standard weights).
 
     pytorch-msssim needs the smaller side > (win − 1)·16; frames under 161 pixels (QCIF) use
-    the largest odd Gaussian window that fits instead of 11.
+    the largest odd Gaussian window that fits instead of 11; 32 pixels or fewer is a DvstError.
     """
     import torch
     from pytorch_msssim import ms_ssim
@@ -36,6 +39,9 @@ def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
         a, b = a[None], b[None]
     a, b = a.permute(0, 3, 1, 2), b.permute(0, 3, 1, 2)
     side = min(a.shape[-2:])
+    if side <= 32:  # even a 3-tap window needs > 32 pixels after four halvings
+        w, h = a.shape[-1], a.shape[-2]
+        raise DvstError(f"MS-SSIM needs frames larger than 32 pixels on each side, got {w}x{h}")
     win = 11
     while win > 3 and side <= (win - 1) * 16:
         win -= 2
