@@ -98,7 +98,11 @@ class SigMFDevice(Device):
                 raise ValueError(f"datatype {rec.get_global_field('core:datatype')} is not complex")
             if rec.num_channels != 1:
                 raise ValueError("only single-channel recordings can be replayed")
+            if rec.data_file is None:  # sigmf opens a recording without its data as empty
+                raise ValueError(f"its data file {self.data_path.name} is missing")
             total = int(rec.sample_count)
+            if total == 0:
+                raise ValueError("it holds no samples")
         except Exception as e:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
             raise DvstError(f"corrupt SigMF recording {self.meta_path}: {msg}") from None
@@ -195,10 +199,12 @@ class SigMFDevice(Device):
     def _close(self) -> None:
         if self.mode != "record":
             return
-        self._fp.close()
-        self._write_meta()
-        if self.source is not None:
-            self.source.close()
+        try:
+            self._fp.close()
+            self._write_meta()
+        finally:  # release the radio even if the recording cannot be finished
+            if self.source is not None:
+                self.source.close()
 
     def _write_meta(self) -> None:
         import sigmf
