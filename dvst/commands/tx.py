@@ -29,6 +29,10 @@ def run(args) -> int:
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
+    if args.out and not args.cable:
+        from dvst.errors import DvstError
+
+        raise DvstError("--out needs --cable: a transmitter alone has no reconstruction to write")
     session = tx_session(cfg, args.input, cable=args.cable)
     if args.out and args.cable:
         session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
