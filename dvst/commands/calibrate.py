@@ -56,6 +56,8 @@ def run(args) -> int:
     from dvst.errors import DvstError
     from radio.profile import load_profile
 
+    if not -30 <= args.target_snr <= 60:  # also rejects NaN
+        raise DvstError(f"--target-snr must be in -30 .. 60 dB, got {args.target_snr}")
     profile = load_profile(args.radio)
     routines = ROUTINES if args.routine == "all" else (args.routine,)
     link = open_link(args.device, profile, uri=args.uri, tx_uri=args.tx_uri, channel=args.channel, seed=args.seed)
