@@ -34,8 +34,14 @@ def run(args: argparse.Namespace) -> int:
     from dvst.zoo import default_name, load_model, pick_for_cbr
 
     name, eta = args.model, args.eta
+    if eta is not None and not 0 < eta < float("inf"):  # NaN too
+        raise DvstError(f"--eta must be a positive number, got {eta}")
+    if args.max_frames is not None and args.max_frames < 1:
+        raise DvstError(f"--max-frames must be >= 1, got {args.max_frames}")
+    if args.seed < 0:
+        raise DvstError(f"--seed must be >= 0, got {args.seed}")
     if args.cbr is not None:
-        if args.model or args.eta:
+        if args.model or args.eta is not None:
             raise DvstError("--cbr picks the model and η itself; drop --model/--eta")
         entry, eta = pick_for_cbr(args.cbr, "mse", args.channel)
         name = entry.name

@@ -160,7 +160,12 @@ def _yuv_source(path: Path, size: tuple[int, int] | None, max_frames: int | None
 
 def open_source(spec: str | os.PathLike | None, size: str | tuple[int, int] | None = None,
                 max_frames: int | None = None) -> FrameSource:
-    """Open a frame source: a video file, a PNG folder, a ``.yuv`` file, or ``demo``/None."""
+    """Open a frame source: a video file, a PNG folder, a ``.yuv`` file, or ``demo``/None.
+
+    max_frames: stop after this many frames (None or 0: all of them).
+    """
+    if max_frames is not None and max_frames < 0:
+        raise DvstError(f"the number of frames must be >= 0, got {max_frames}")
     if spec is None or str(spec) == "demo":
         from dvst.io.demo import demo_source
 
