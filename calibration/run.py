@@ -40,7 +40,11 @@ def open_link(kind: str, profile: RadioProfile, uri: str | None = None, tx_uri: 
 
     if kind == "pluto":
         rx = PlutoDevice(uri or "ip:192.168.2.1")
-        tx = PlutoDevice(tx_uri) if tx_uri and tx_uri != uri else rx
+        try:
+            tx = PlutoDevice(tx_uri) if tx_uri and tx_uri != uri else rx
+        except BaseException:
+            rx.close()  # the receiving board is open already
+            raise
     elif kind in ("loopback", "fake-pluto"):
         cfg = ChannelConfig.for_profile(profile, channel)
         if kind == "loopback":
@@ -51,7 +55,11 @@ def open_link(kind: str, profile: RadioProfile, uri: str | None = None, tx_uri: 
     else:
         raise DvstError(f"calibration runs on a pluto, loopback or fake-pluto device, not {kind!r}")
     link = Link(tx, rx)
-    link.prepare(profile)
+    try:
+        link.prepare(profile)
+    except BaseException:
+        close_link(link)
+        raise
     return link
 
 
