@@ -24,12 +24,15 @@ def register(sub) -> None:
     p.add_argument("--model", default=None, help="model (default: the shipped small model)")
     p.add_argument("--snr", type=float, default=10.0, dest="snr_db", help="AWGN in-band SNR, dB (default 10)")
     p.add_argument("--fps", type=float, default=25.0, help="source rate of the real-time run (default 25)")
+    p.add_argument("--encoder-threads", type=int, default=1,
+                   help="torch threads of the encoder stage (default 1: on two cores the decoder and "
+                        "receiver threads hold the other; 0: torch's default)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
 
 def measure(frames: int = 40, size: str = "416x240", model: str | None = None, snr_db: float = 10.0,
-            fps: float = 25.0) -> dict:
+            fps: float = 25.0, encoder_threads: int | None = 1) -> dict:
     import os
 
     import torch
@@ -39,7 +42,7 @@ def measure(frames: int = 40, size: str = "416x240", model: str | None = None, s
 
     codec = load_codec(model)
     cfg = LinkConfig(model=model, channel="awgn", snr_db=snr_db, frames=frames, size=size,
-                     pace=False, msssim=False)
+                     pace=False, msssim=False, encoder_threads=encoder_threads or None)
     warm = loopback_session(LinkConfig(**{**cfg.__dict__, "frames": 4}), "demo", codec=codec)
     warm.run(timeout=600)   # numba compilation and torch warm-up are not part of the figure
 
@@ -73,12 +76,14 @@ def measure(frames: int = 40, size: str = "416x240", model: str | None = None, s
         "psnr_db": s_thr["psnr_db"], "payload_cbr": s_thr["payload_cbr"], "air_cbr": s_thr["air_cbr"],
         "snr_measured_db": s_thr["snr_measured_db"],
         "target": {"fps": 25.0, "latency_ms_p95": 150.0},
-        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads()},
+        "machine": {"cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+                    "encoder_threads": cfg.encoder_threads, "decoder_threads": cfg.decoder_threads,
+                    "load_avg": os.getloadavg()[0]},
     }
 
 
 def run(args) -> int:
-    r = measure(args.frames, args.size, args.model, args.snr_db, args.fps)
+    r = measure(args.frames, args.size, args.model, args.snr_db, args.fps, args.encoder_threads)
     rows = [("fps (unpaced)", r["fps"]), ("latency p50 ms (paced)", r["latency_ms_p50"]),
             ("latency p95 ms (paced)", r["latency_ms_p95"]),
             (f"latency p50 ms at {r['sustained_source_fps']:.1f} fps", r["sustained_latency_ms_p50"]),

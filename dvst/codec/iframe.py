@@ -43,14 +43,18 @@ class IFrameCodec(nn.Module):
         r = self.link.rate(y)
         idx = self.link.allocate(r["bits_patch"], eta)
         s, mask = self.link.encoder(y, None, idx, snr_db)
-        y_sim = x_sim = None
-        if simulate:
-            y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, None, snr_db)
-            x_sim = self.g_s(y_sim)
+        x_sim, y_sim = self.simulate(s, mask, idx, snr_db) if simulate else (None, None)
         bits = r["bits_patch"].flatten(1).sum(1)
         return {"idx": idx, "s": s, "mask": mask, "bits": bits,
                 "k": (self.link.eta if eta is None else eta) * bits,
                 "y": y, "y_tilde": r["y_tilde"], "y_sim": y_sim, "x_sim": x_sim}
+
+    def simulate(self, s: torch.Tensor, mask: torch.Tensor, idx: torch.Tensor,
+                 snr_db: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The transmitter's simulated decode (eq. 2, no channel) of ``transmit``'s symbols
+        → (x̌ [B,3,H,W], y̌ [B,C,h,w])."""
+        y_sim = self.link.decoder(s, torch.zeros_like(mask, dtype=s.dtype), idx, None, snr_db)
+        return self.g_s(y_sim), y_sim
 
     def receive(self, s_hat: torch.Tensor, noise_var: torch.Tensor, idx: torch.Tensor,
                 snr_db: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -453,6 +453,13 @@ class LinkSession:
                     self._record(samples)
                 self._timed("device tx", t0)
                 self.frames_sent = index + 1
+                # the encoder's simulated decode of this frame (eq. 2) only serves the next
+                # frame: run it now, after the bursts are on air, not before they leave
+                finish = getattr(self.tx.encoder, "finish_reference", None)
+                if finish is not None:
+                    t0 = time.perf_counter()
+                    finish()
+                    self._timed("encode", t0)
             flush = getattr(self.tx_device, "flush", None)
             if flush is not None:
                 flush()
