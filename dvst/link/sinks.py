@@ -59,17 +59,21 @@ class VideoFileSink(Sink):
         self._q: queue.Queue = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._wrote = False
+        self._ended = False  # the writer has taken close()'s None
 
         def frames():
             while (item := self._q.get()) is not None:
                 yield item
+            self._ended = True
 
         def work():
             try:
                 write_video(path, frames(), fps=fps)
             except BaseException as e:  # re-raised in close() on the caller's thread
                 self._error = e
-                while self._q.get() is not None:  # keep draining so put() never blocks
+                # keep draining so put() never blocks, unless the writer failed after the end
+                # (e.g. when the container is written out): then no None is left to wait for
+                while not self._ended and self._q.get() is not None:
                     pass
 
         self._thread = threading.Thread(target=work, name="video-sink", daemon=True)
