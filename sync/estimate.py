@@ -21,19 +21,15 @@ from sync.kernels import project
 
 @lru_cache(maxsize=1024)
 def _delay_basis(used_freqs: tuple, fft_size: int, first_tap: int, n_taps: int) -> np.ndarray:
+    """complex128 [n_used, rank]: orthonormal basis of the channels whose taps lie in
+    first_tap .. first_tap+n_taps-1 (samples after the FFT window start); U·Uᴴ projects.
+    Cached for the whole process (read-only arrays)."""
     f = np.exp(-2j * np.pi * np.outer(used_freqs, np.arange(first_tap, first_tap + n_taps)) / fft_size)
     u, s, _ = np.linalg.svd(f, full_matrices=False)
     keep = s > 1e-9 * s[0]   # a projector needs no inversion: keep every direction that exists
     out = np.ascontiguousarray(u[:, keep])
     out.flags.writeable = False
     return out
-
-
-def delay_basis(used_freqs: np.ndarray, fft_size: int, first_tap: int, n_taps: int) -> np.ndarray:
-    """complex128 [n_used, rank]: orthonormal basis of the channels whose taps lie in
-    first_tap .. first_tap+n_taps-1 (samples after the FFT window start); U·Uᴴ projects.
-    Cached for the whole process (read-only arrays)."""
-    return _delay_basis(tuple(int(k) for k in used_freqs), int(fft_size), int(first_tap), int(n_taps))
 
 
 class DelaySmoother:
