@@ -18,9 +18,10 @@ core), ``{cfg}_{i,p}frame_{encode,decode}_macs_per_pixel``, ``{cfg}_pframe_cbr``
 
 from __future__ import annotations
 
-import platform
+import os
 import time
 
+from dvst.bench import cpu_name
 from dvst.commands._common import add_json_flag, print_table, write_json
 from dvst.errors import DvstError
 
@@ -37,20 +38,10 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _cpu_name() -> str:
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def _load() -> float | None:
     try:
-        return float(open("/proc/loadavg", encoding="utf-8").read().split()[0])
-    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0]
+    except OSError:
         return None
 
 
@@ -141,7 +132,7 @@ def run(args) -> int:
         raise DvstError("--checkpoint needs exactly one --configs entry")
     torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
-    figures: dict = {"threads": args.threads, "size": f"{width}x{height}", "cpu": _cpu_name(),
+    figures: dict = {"threads": args.threads, "size": f"{width}x{height}", "cpu": cpu_name(),
                      "torch": torch.__version__, "load_avg": _load()}
     rows = []
     for name in names:

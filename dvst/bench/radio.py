@@ -88,17 +88,10 @@ def output_snr_db(run: LinkRun) -> list[float]:
 # ---- the benchmark --------------------------------------------------------------------
 def _machine() -> dict:
     import os
-    import platform
 
-    model = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "load_avg_1min": os.getloadavg()[0]}
+    from dvst.bench import cpu_name
+
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "load_avg_1min": os.getloadavg()[0]}
 
 
 def measure_rx_throughput(profile, n_bursts: int, payload_len: int = 20000, seed: int = 1,
