@@ -38,6 +38,9 @@ class FrameSource:
         return self._iter_factory()  # type: ignore[operator]
 
 
+MAX_SIDE = 8192  # pixels; 8K video fits, a typo like 100000x100000 is an error, not a MemoryError
+
+
 def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
     """``"416x240"`` → (416, 240); a bad string is a DvstError."""
     if size is None or isinstance(size, tuple):
@@ -48,6 +51,8 @@ def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
         raise DvstError(f"--size must look like 416x240, got {size!r}") from None
     if w <= 0 or h <= 0 or w % 2 or h % 2:
         raise DvstError(f"--size must be positive and even for YUV 4:2:0, got {size!r}")
+    if w > MAX_SIDE or h > MAX_SIDE:
+        raise DvstError(f"--size {size!r} is larger than {MAX_SIDE} pixels on a side")
     return w, h
 
 
