@@ -256,8 +256,8 @@ class DVSTModel(nn.Module):
             out = self._forward_gop(x_all, snr, channel, plan, eta, eta_motion, lossless, detach, generator)
         for k in [k for k in out if k.startswith("x_")]:
             out[k] = out[k][..., :h, :w]
-        n_side = side_symbols_for(self.config, x_all.shape[-2], x_all.shape[-1], t)
-        out["side_symbols"] = n_side.to(frames.device)
+        n_side = side_symbols_for(self.config, x_all.shape[-2], x_all.shape[-1], t).to(frames.device)
+        out["side_symbols"] = n_side
         sent = out["k_pl_sent"] + out["k_ml_sent"] + n_side
         out["cbr"] = sent / (h * w * 3)
         return out
