@@ -204,6 +204,10 @@ def run(args) -> int:
     from radio.fec.ldpc import ldpc_decode_throughput_mbps
     from radio.profile import load_profile
 
+    if args.noise_samples is not None and not 1 <= args.noise_samples < float("inf"):  # NaN too
+        from dvst.errors import DvstError
+
+        raise DvstError(f"--noise-samples must be a positive count, got {args.noise_samples:g}")
     profile = load_profile(args.profile)
     quick = args.quick
     fig: dict = {"profile": profile.name, "quick": quick, "machine": _machine()}
@@ -231,7 +235,8 @@ def register(sub) -> None:
 
     p = sub.add_parser("radio", help="physical layer: speed, implementation loss, header, sync",
                        description="OFDM PHY figures on the loopback simulator (docs/radio.md).")
-    p.add_argument("--profile", default="default", help="radio profile (name under configs/radio/ or a file)")
+    p.add_argument("--radio", "--profile", dest="profile", metavar="PROFILE", default="default",
+                   help="radio profile (name under configs/radio/ or a file), as in the link commands")
     p.add_argument("--quick", action="store_true", help="fewer bursts and 1e7 noise samples (about a minute)")
     p.add_argument("--noise-samples", type=float, default=None,
                    help="noise samples for the false-burst count (default 1e8, 1e7 with --quick)")
