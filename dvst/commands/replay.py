@@ -31,6 +31,11 @@ def run(args) -> int:
     if args.out:
         session.sinks.append(VideoFileSink(args.out))
     summary = run_session(session, cfg.frames, "replay")
+    if not summary.get("frames_received") and not summary.get("frames_waiting"):  # noise, silence, …
+        import sys
+
+        print(f"dvst: warning: no DVST frame found in {args.capture} "
+              f"({summary.get('bursts_failed') or 0} bursts with a bad header)", file=sys.stderr)
     print_summary(summary, f"replayed {args.capture}")
     write_json(args.json, summary)
     return 0
