@@ -34,7 +34,7 @@ class LinkConfig:
     max_burst_symbols: int = 16384    # analog symbols per burst; larger frames are fragmented
     loopback_buffer: int | None = 16384  # loopback receive buffer, samples (None: the profile's)
     msssim: bool = True               # compute MS-SSIM per frame (costs CPU time)
-    encoder_threads: int | None = None  # torch threads of the encoder stage (None: torch's default)
+    encoder_threads: int | None = 1   # torch threads of the encoder stage (None: torch's default)
     decoder_threads: int | None = 1   # torch threads of the decoder + metrics stage: the stages
                                       # already run in parallel; a second OpenMP thread on a busy
                                       # 2-core machine makes MS-SSIM 30x slower
