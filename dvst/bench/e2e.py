@@ -13,6 +13,7 @@ run in parallel threads, so the shares say what to optimise, not what adds up to
 
 from __future__ import annotations
 
+from dvst.errors import DvstError
 from dvst.commands._common import add_json_flag, print_table, write_json
 
 
@@ -83,6 +84,10 @@ def measure(frames: int = 40, size: str = "416x240", model: str | None = None, s
 
 
 def run(args) -> int:
+    import math
+
+    if args.frames < 4 or not (math.isfinite(args.fps) and args.fps > 0) or args.encoder_threads < 0:
+        raise DvstError("--frames must be at least 4, --fps a positive rate, --encoder-threads >= 0")
     r = measure(args.frames, args.size, args.model, args.snr_db, args.fps, args.encoder_threads)
     rows = [("fps (unpaced)", r["fps"]), ("latency p50 ms (paced)", r["latency_ms_p50"]),
             ("latency p95 ms (paced)", r["latency_ms_p95"]),

@@ -38,8 +38,8 @@ def read(path: str | os.PathLike) -> dict:
     try:
         blob = torch.load(p, map_location="cpu", weights_only=True)
     except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, OSError) as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise DvstError(f"checkpoint {p} is corrupt or not a DVST checkpoint: {first}") from None
+        # torch's own message advises weights_only=False, which is unsafe for a file of unknown origin
+        raise DvstError(f"checkpoint {p} is corrupt or not a DVST checkpoint ({type(e).__name__})") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise DvstError(f"{p} is not a DVST codec checkpoint")
     return blob

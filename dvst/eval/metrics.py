@@ -24,12 +24,24 @@ def psnr_db(ref: np.ndarray, rec: np.ndarray, peak: float = 255.0, cap: float = 
     return cap if m <= peak * peak * 10 ** (-cap / 10) else 10 * math.log10(peak * peak / m)
 
 
-def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
-    """MS-SSIM in [0, 1] (pytorch-msssim, five scales, standard weights).
+def msssim_window(height: int, width: int) -> int:
+    """The largest odd Gaussian window ≤ 11 that pytorch-msssim accepts for a frame size.
 
-    pytorch-msssim needs the smaller side > (win − 1)·16; frames under 161 pixels (QCIF) use
-    the largest odd Gaussian window that fits instead of 11; 32 pixels or fewer is a DvstError.
+    pytorch-msssim downsamples four times and needs the smaller side > (win − 1)·16, so
+    frames under 161 pixels (QCIF) get a smaller window; 32 pixels or fewer is a DvstError.
+    Training (dvst.train.losses) and evaluation share this rule, so they measure alike.
     """
+    side, win = min(height, width), 11
+    while win > 3 and side <= (win - 1) * 16:
+        win -= 2
+    if side <= (win - 1) * 16:
+        raise DvstError(f"MS-SSIM needs frames larger than 32 pixels on each side, got {width}x{height}")
+    return win
+
+
+def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
+    """MS-SSIM in [0, 1] of RGB uint8 frames (pytorch-msssim, five scales, standard weights,
+    the window of :func:`msssim_window`)."""
     import torch
     from pytorch_msssim import ms_ssim
 
@@ -38,13 +50,7 @@ def msssim(ref: np.ndarray, rec: np.ndarray) -> float:
     if a.ndim == 3:
         a, b = a[None], b[None]
     a, b = a.permute(0, 3, 1, 2), b.permute(0, 3, 1, 2)
-    side = min(a.shape[-2:])
-    if side <= 32:  # even a 3-tap window needs > 32 pixels after four halvings
-        w, h = a.shape[-1], a.shape[-2]
-        raise DvstError(f"MS-SSIM needs frames larger than 32 pixels on each side, got {w}x{h}")
-    win = 11
-    while win > 3 and side <= (win - 1) * 16:
-        win -= 2
+    win = msssim_window(a.shape[-2], a.shape[-1])
     with torch.no_grad():
         return float(ms_ssim(a, b, data_range=255.0, win_size=win))
 

@@ -546,15 +546,16 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
     """``dvst rx`` / ``dvst replay``: device → PHY → codec → sinks (no transmitter)."""
     profile = profile or apply_calibration(cfg, load_radio_profile(cfg))
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
+    reference = reference_frames(reference, cfg)  # before the board is opened: a bad one leaks nothing
+    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
     closers = []
     if device is None:
         device = open_pluto(cfg, cfg.uri, profile)
         device_name = f"{cfg.device} {cfg.uri}"
         closers.append(device.close)
-    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
     return LinkSession(rx=rx, rx_device=device, sinks=sinks, queue_size=cfg.queue_size,
                        decoder_threads=cfg.decoder_threads,
-                       max_frames=cfg.frames, reference=reference_frames(reference, cfg),
+                       max_frames=cfg.frames, reference=reference,
                        device_name=device_name, sample_rate=profile.sample_rate, msssim=cfg.msssim,
                        recorder_factory=_recorder(profile, "rx"), closers=closers)
 
@@ -569,9 +570,9 @@ def record_session(cfg: LinkConfig, input_spec, out, codec: Codec | None = None)
     profile = load_radio_profile(cfg)
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
-    rec = SigMFRecorder(out, profile, "tx", description=f"dvst tx waveform, model {codec.name}")
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
+    rec = SigMFRecorder(out, profile, "tx", description=f"dvst tx waveform, model {codec.name}")  # opened last
     return LinkSession(source=source, tx=tx, tx_device=rec, pace=False, max_frames=cfg.frames,
                        encoder_threads=cfg.encoder_threads,
                        queue_size=cfg.queue_size, device_name=f"sigmf {out}",
@@ -583,10 +584,14 @@ def replay_session(path, cfg: LinkConfig, reference=None, sinks=(), codec: Codec
     """``dvst replay``: the receiver on a SigMF recording, as fast as it can go."""
     profile = apply_calibration(cfg, load_radio_profile(cfg))
     dev = ReplayDevice(path, profile)
-    if abs(dev.sample_rate - profile.sample_rate) > 1:
-        raise DvstError(f"{path}: recorded at {dev.sample_rate:g} S/s, the radio profile runs at "
-                        f"{profile.sample_rate:g} S/s (use --radio or --sample-rate)")
-    session = rx_session(cfg, reference=reference, sinks=sinks, device=dev,
-                         device_name=f"replay {Path(path).name}", profile=profile, codec=codec)
+    try:
+        if abs(dev.sample_rate - profile.sample_rate) > 1:
+            raise DvstError(f"{path}: recorded at {dev.sample_rate:g} S/s, the radio profile runs at "
+                            f"{profile.sample_rate:g} S/s (use --radio or --sample-rate)")
+        session = rx_session(cfg, reference=reference, sinks=sinks, device=dev,
+                             device_name=f"replay {Path(path).name}", profile=profile, codec=codec)
+    except BaseException:
+        dev.close()
+        raise
     session._closers.append(dev.close)
     return session

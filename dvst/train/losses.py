@@ -17,22 +17,9 @@ import torch
 import torch.nn.functional as F
 
 from dvst.errors import DvstError
+from dvst.eval.metrics import msssim_window
 
 METRICS = ("mse", "msssim")
-
-
-def msssim_window(height: int, width: int) -> int:
-    """The largest odd Gaussian window ≤ 11 that pytorch-msssim accepts for this size.
-
-    pytorch-msssim downsamples four times and needs the smaller side > (win − 1)·16; the same
-    rule as :func:`dvst.eval.metrics.msssim`, so training and evaluation measure alike.
-    """
-    side, win = min(height, width), 11
-    while win > 3 and side <= (win - 1) * 16:
-        win -= 2
-    if side <= (win - 1) * 16:
-        raise DvstError(f"MS-SSIM needs frames larger than 32 pixels a side, got {width}x{height}")
-    return win
 
 
 def distortion(x_hat: torch.Tensor, x: torch.Tensor, metric: str = "mse") -> torch.Tensor:
