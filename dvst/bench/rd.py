@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, notices, bar) -> dict:
     from baselines import separation, sweep
-    from dvst.zoo import eta_for_cbr
+    from dvst.zoo import nearest_for_cbr
 
     res: dict = {"schemes": {}}
     design_snr, fixed = args.snr, args.cbr
@@ -235,7 +235,7 @@ def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, 
                 except DvstError as e:
                     notices.append(f"SoftCast at CBR {fixed:g}: {e}")
             else:
-                pick = _dvst_pick(sweep.for_channel(dvst_entries[s], ch), fixed, eta_for_cbr)
+                pick = nearest_for_cbr(sweep.for_channel(dvst_entries[s], ch), fixed)
                 if pick is None:
                     notices.append(f"{s}: no model reaches CBR {fixed:g} on {ch}; no {fig} curve")
                 else:
@@ -270,19 +270,6 @@ def _each(values, step):
     for v in values:
         yield v
         step()
-
-
-def _dvst_pick(entries, target, eta_for_cbr):
-    """The zoo model (and η) that reaches ``target`` CBR, the one nearest its own rate."""
-    best = None
-    for e in entries:
-        eta = eta_for_cbr(e, target)
-        if eta is None:
-            continue
-        score = abs(math.log(target / e.measured.payload_cbr)) if e.measured.payload_cbr > 0 else math.inf
-        if best is None or score < best[0]:
-            best = (score, e, eta)
-    return None if best is None else best[1:]
 
 
 def markdown_table(report: dict) -> str:

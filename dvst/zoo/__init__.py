@@ -118,6 +118,20 @@ def eta_for_cbr(entry: ZooEntry, target: float) -> float | None:
     return None
 
 
+def nearest_for_cbr(entries, target: float):
+    """Among ``entries`` whose η→CBR range covers ``target``, the one whose own operating point
+    is closest to it in log-CBR, with the η that reaches it: (entry, eta), or None."""
+    best = None
+    for e in entries:
+        eta = eta_for_cbr(e, target)
+        if eta is None:
+            continue
+        score = abs(math.log(target / e.measured.payload_cbr)) if e.measured.payload_cbr > 0 else math.inf
+        if best is None or score < best[0]:
+            best = (score, e, eta)
+    return None if best is None else best[1:]
+
+
 def pick_for_cbr(target: float, metric: str = "mse", channel: str = "awgn"):
     """The shipped model and η that meet payload CBR ``target`` (at 10 dB, validation clips).
 
@@ -127,19 +141,10 @@ def pick_for_cbr(target: float, metric: str = "mse", channel: str = "awgn"):
     """
     if not target > 0:
         raise DvstError(f"target CBR must be > 0, got {target}")
-    best = None
-    for e in list_models():
-        if e.metric != metric or e.channel != channel:
-            continue
-        eta = eta_for_cbr(e, target)
-        if eta is None:
-            continue
-        score = abs(math.log(target / e.measured.payload_cbr)) if e.measured.payload_cbr > 0 else math.inf
-        if best is None or score < best[0]:
-            best = (score, e, eta)
+    best = nearest_for_cbr([e for e in list_models() if e.metric == metric and e.channel == channel], target)
     if best is None:
         spans = [f"{e.name}: {min(c for _, c in e.eta_cbr):.4f}–{max(c for _, c in e.eta_cbr):.4f}"
                  for e in list_models() if e.metric == metric and e.channel == channel and e.eta_cbr]
         raise DvstError(f"no shipped {metric} model reaches CBR {target:g} on {channel}; "
                         f"reachable: {'; '.join(spans) or 'none'}")
-    return best[1], best[2]
+    return best
