@@ -84,6 +84,12 @@ def check_samples(samples: Any) -> np.ndarray:
     return x.astype(np.complex64, copy=False)
 
 
+def _radio_setting(name: str, doc: str) -> property:
+    """A radio setting named as on pyadi-iio's ``adi.Pluto``, read and written through the
+    device's ``_get``/``_setting`` (which validate it and apply it to the hardware)."""
+    return property(lambda self: self._get(name), lambda self, v: self._setting(name, v), doc=doc)
+
+
 class Device(abc.ABC):
     """A radio: settings as properties, ``tx(samples, cyclic=False)``, ``rx()``, ``close()``.
 
@@ -127,30 +133,17 @@ class Device(abc.ABC):
                             "set gain_control_mode_chan0 = 'manual' first")
         self._set(name, value)
 
-    sample_rate = property(lambda s: s._get("sample_rate"), lambda s, v: s._setting("sample_rate", v),
-                           doc="Sample rate of RX and TX, samples per second (int).")
-    rx_lo = property(lambda s: s._get("rx_lo"), lambda s, v: s._setting("rx_lo", v),
-                     doc="Receive LO frequency, Hz (int).")
-    tx_lo = property(lambda s: s._get("tx_lo"), lambda s, v: s._setting("tx_lo", v),
-                     doc="Transmit LO frequency, Hz (int).")
-    rx_rf_bandwidth = property(lambda s: s._get("rx_rf_bandwidth"),
-                               lambda s, v: s._setting("rx_rf_bandwidth", v),
-                               doc="Receive analog filter bandwidth, Hz (int).")
-    tx_rf_bandwidth = property(lambda s: s._get("tx_rf_bandwidth"),
-                               lambda s, v: s._setting("tx_rf_bandwidth", v),
-                               doc="Transmit analog filter bandwidth, Hz (int).")
-    gain_control_mode_chan0 = property(lambda s: s._get("gain_control_mode_chan0"),
-                                       lambda s, v: s._setting("gain_control_mode_chan0", v),
-                                       doc="'manual', 'slow_attack', 'fast_attack' or 'hybrid'.")
-    rx_hardwaregain_chan0 = property(lambda s: s._get("rx_hardwaregain_chan0"),
-                                     lambda s, v: s._setting("rx_hardwaregain_chan0", v),
-                                     doc="Receive gain, dB (settable in manual mode only).")
-    tx_hardwaregain_chan0 = property(lambda s: s._get("tx_hardwaregain_chan0"),
-                                     lambda s, v: s._setting("tx_hardwaregain_chan0", v),
-                                     doc="Transmit attenuation, dB in -89.75 .. 0.")
-    rx_buffer_size = property(lambda s: s._get("rx_buffer_size"),
-                              lambda s, v: s._setting("rx_buffer_size", v),
-                              doc="Samples returned by each rx().")
+    sample_rate = _radio_setting("sample_rate", "Sample rate of RX and TX, samples per second (int).")
+    rx_lo = _radio_setting("rx_lo", "Receive LO frequency, Hz (int).")
+    tx_lo = _radio_setting("tx_lo", "Transmit LO frequency, Hz (int).")
+    rx_rf_bandwidth = _radio_setting("rx_rf_bandwidth", "Receive analog filter bandwidth, Hz (int).")
+    tx_rf_bandwidth = _radio_setting("tx_rf_bandwidth", "Transmit analog filter bandwidth, Hz (int).")
+    gain_control_mode_chan0 = _radio_setting("gain_control_mode_chan0",
+                                             "'manual', 'slow_attack', 'fast_attack' or 'hybrid'.")
+    rx_hardwaregain_chan0 = _radio_setting("rx_hardwaregain_chan0",
+                                           "Receive gain, dB (settable in manual mode only).")
+    tx_hardwaregain_chan0 = _radio_setting("tx_hardwaregain_chan0", "Transmit attenuation, dB in -89.75 .. 0.")
+    rx_buffer_size = _radio_setting("rx_buffer_size", "Samples returned by each rx().")
 
     @property
     def tx_cyclic_buffer(self) -> bool:
