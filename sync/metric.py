@@ -33,6 +33,20 @@ def _window_sums(x, d, lag, window):
     return p_re, p_im, r
 
 
+@njit(cache=True, inline="always")
+def _slide(x, d, lag, window, p_re, p_im, r):
+    """The running sums P and R moved from window start d − 1 to d (one sample in, one out)."""
+    a = x[d - 1]
+    b = x[d - 1 + lag]
+    c = x[d - 1 + window]
+    e = x[d - 1 + window + lag]
+    p_re += (c.real * e.real + c.imag * e.imag) - (a.real * b.real + a.imag * b.imag)
+    p_im += (c.real * e.imag - c.imag * e.real) - (a.real * b.imag - a.imag * b.real)
+    r += 0.5 * (c.real * c.real + c.imag * c.imag + e.real * e.real + e.imag * e.imag
+                - a.real * a.real - a.imag * a.imag - b.real * b.real - b.imag * b.imag)
+    return p_re, p_im, r
+
+
 @njit(cache=True)
 def _metric(x, lag, window, m_out, p_out):
     n = m_out.shape[0]
@@ -43,14 +57,7 @@ def _metric(x, lag, window, m_out, p_out):
         if d % _RESYNC == 0:
             p_re, p_im, r = _window_sums(x, d, lag, window)
         else:
-            a = x[d - 1]
-            b = x[d - 1 + lag]
-            c = x[d - 1 + window]
-            e = x[d - 1 + window + lag]
-            p_re += (c.real * e.real + c.imag * e.imag) - (a.real * b.real + a.imag * b.imag)
-            p_im += (c.real * e.imag - c.imag * e.real) - (a.real * b.imag - a.imag * b.real)
-            r += 0.5 * (c.real * c.real + c.imag * c.imag + e.real * e.real + e.imag * e.imag
-                        - a.real * a.real - a.imag * a.imag - b.real * b.real - b.imag * b.imag)
+            p_re, p_im, r = _slide(x, d, lag, window, p_re, p_im, r)
         if r > 1e-30:
             m_out[d] = (p_re * p_re + p_im * p_im) / (r * r)
         else:
@@ -69,14 +76,7 @@ def _first_crossing(x, lag, window, threshold, start, stop, armed):
         if (d - start) % _RESYNC == 0:
             p_re, p_im, r = _window_sums(x, d, lag, window)
         else:
-            a = x[d - 1]
-            b = x[d - 1 + lag]
-            c = x[d - 1 + window]
-            e = x[d - 1 + window + lag]
-            p_re += (c.real * e.real + c.imag * e.imag) - (a.real * b.real + a.imag * b.imag)
-            p_im += (c.real * e.imag - c.imag * e.real) - (a.real * b.imag - a.imag * b.real)
-            r += 0.5 * (c.real * c.real + c.imag * c.imag + e.real * e.real + e.imag * e.imag
-                        - a.real * a.real - a.imag * a.imag - b.real * b.real - b.imag * b.imag)
+            p_re, p_im, r = _slide(x, d, lag, window, p_re, p_im, r)
         above = r > 1e-30 and p_re * p_re + p_im * p_im > threshold * r * r
         if not armed:
             armed = not above
