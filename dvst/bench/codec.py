@@ -101,18 +101,10 @@ def measure(cfg, model, width: int, height: int, repeat: int) -> dict:
     n_pix = width * height
     enc.reset()
     dec.reset()
-    e0 = None
-    def i_enc():
-        nonlocal e0
-        e0 = enc.encode(frames[0], 10.0)
-    out["iframe_encode_macs_per_pixel"] = _macs(i_enc) / n_pix
-    out["iframe_decode_macs_per_pixel"] = _macs(lambda: dec.decode(rx(e0))) / n_pix
-    e1 = None
-    def p_enc():
-        nonlocal e1
-        e1 = enc.encode(frames[1], 10.0)
-    out["pframe_encode_macs_per_pixel"] = _macs(p_enc) / n_pix
-    out["pframe_decode_macs_per_pixel"] = _macs(lambda: dec.decode(rx(e1))) / n_pix
+    for kind, frame in (("iframe", frames[0]), ("pframe", frames[1])):
+        coded = []
+        out[f"{kind}_encode_macs_per_pixel"] = _macs(lambda: coded.append(enc.encode(frame, 10.0))) / n_pix
+        out[f"{kind}_decode_macs_per_pixel"] = _macs(lambda: dec.decode(rx(coded[0]))) / n_pix
     return out
 
 
