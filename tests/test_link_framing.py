@@ -129,3 +129,19 @@ def test_policy_treats_a_restart_with_the_same_stream_id_as_a_new_stream():
     _actions(p, [(3, i, kinds[i], True) for i in range(30)])
     # the transmitter restarts (same id by chance): frame 0 again, an I-frame
     assert _actions(p, [(3, 0, "I", True), (3, 1, "P", True)]) == [(0, DECODE), (1, DECODE)]
+
+
+def test_codec_side_info_count_matches_the_radio_header_code():
+    """The codec's payload-CBR count of side information is what the default radio spends on it
+    (QPSK, rate 1/5), short only of the side CRC-32 and the padding to whole OFDM symbols."""
+    from dvst.codec.sideinfo import side_symbols
+    from radio.header import HeaderCodec
+    from radio.profile import load_profile
+
+    profile = load_profile("default")
+    codec = HeaderCodec(profile)
+    for n_bytes in (13, 40, 200, 1000):
+        radio_symbols = codec.n_side_symbols(n_bytes) * profile.n_data
+        counted = side_symbols(n_bytes)
+        assert counted <= radio_symbols
+        assert radio_symbols < side_symbols(n_bytes + 4) + profile.n_data   # CRC-32 + padding only

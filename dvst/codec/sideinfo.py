@@ -10,8 +10,10 @@ Layout of ``EncodedFrame.side_info`` (little-endian):
               the motion link; zero-padded to a whole byte.
 The side information travels digitally (its own CRC and channel code on the radio side). It
 is counted in the payload CBR at the channel symbols its coded bits occupy:
-``SIDE_INFO_SYMBOLS_PER_BIT`` — BPSK (1 bit per symbol) with a rate-1/2 code — the one place
-this assumption lives.
+``SIDE_INFO_SYMBOLS_PER_BIT`` — QPSK (2 bits per symbol) behind the rate-1/5 LDPC code of the
+default radio profile's header (``header_bits_per_symbol``, ``header_code_rate``) — the one
+place this assumption lives. The side information's CRC-32 and the padding to whole OFDM
+symbols are framing, counted in the air CBR.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ import numpy as np
 from dvst.errors import DvstError
 from dvst.frames import EncodedFrame
 
-#: channel symbols per side-information bit: BPSK (1 bit/symbol) behind a rate-1/2 code.
-SIDE_INFO_SYMBOLS_PER_BIT = 2.0
+#: channel symbols per side-information bit: QPSK (2 bits/symbol) behind a rate-1/5 code.
+SIDE_INFO_SYMBOLS_PER_BIT = 2.5
 VERSION = 1
 _HEAD = struct.Struct("<BIHHee")
 

@@ -19,6 +19,8 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", help="folder of runs (default: the config's, runs/)")
     p.add_argument("--data-root", help="where the data paths of the config start (default: the config's)")
     p.add_argument("--lmbda", type=float, help="override λ")
+    p.add_argument("--init", metavar="MODEL",
+                   help="start from these weights: a shipped model's name or a .pt file (fine-tuning)")
     p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: auto)")
     p.add_argument("--threads", type=int, help="CPU threads per process")
     p.add_argument("--max-steps", type=int, help="stop this call after N steps (checkpointed)")
@@ -53,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
                             device=args.device, threads=args.threads)
     if args.data_root:
         cfg.data.root = args.data_root
+    if args.init:
+        cfg.init = args.init
     if args.pack:
         from dvst.train.data import write_pack
 

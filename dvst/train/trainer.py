@@ -46,16 +46,15 @@ def _device(cfg: TrainConfig, local_rank: int) -> torch.device:
 
 
 def build_model(cfg: TrainConfig):
-    """The DVSTModel a recipe trains (fresh, or from ``cfg.init`` weights)."""
+    """The DVSTModel a recipe trains (fresh, or from ``cfg.init``: a shipped model's name or a .pt file)."""
     from dvst.codec.config import load_model_config
     from dvst.codec.video import DVSTModel
 
     model = DVSTModel(load_model_config(cfg.model, **cfg.model_overrides))
     if cfg.init:
-        from dvst.codec.checkpoint import load as load_weights
+        from dvst.zoo import load_model
 
-        init = load_weights(cfg.init)
-        model.load_state_dict(init.state_dict())
+        model.load_state_dict(load_model(cfg.init).state_dict())
     return model
 
 
