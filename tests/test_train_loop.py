@@ -134,3 +134,20 @@ def test_distortions():
     assert msssim_window(144, 176) == 9 and msssim_window(256, 256) == 11
     with pytest.raises(DvstError):
         distortion(x, x, "l1")
+
+
+def test_init_starts_from_the_given_weights(recipe, tmp_path):
+    from dvst.train.trainer import build_model, export_weights
+
+    torch.manual_seed(3)
+    source = build_model(recipe)
+    path = export_weights(source, tmp_path / "start.pt")
+    torch.manual_seed(4)
+    assert not all(torch.equal(a, b) for a, b in zip(build_model(recipe).state_dict().values(),
+                                                      source.state_dict().values()))
+    recipe.init = str(path)
+    started = build_model(recipe).state_dict()
+    assert all(torch.equal(started[k], v) for k, v in source.state_dict().items())
+    recipe.init = "no-such-model"
+    with pytest.raises(DvstError, match="unknown model"):
+        build_model(recipe)
