@@ -68,3 +68,6 @@ def test_dvst_eval_cli(tmp_path):
     r = json.loads(out.read_text())
     assert r["frames"] == 5 and r["gop"] == 4 and r["payload_cbr"] > 0 and r["psnr_db"] > 5
     assert main(["eval", str(folder), "--snr", "10", "--model", "no-such-model"]) == 2
+    # the same model names as dvst loopback: an untrained config runs (for timing), seeded
+    assert main(["eval", str(folder), "--snr", "10", "--model", "small", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["model"].startswith("small (untrained")

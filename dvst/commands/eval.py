@@ -14,7 +14,8 @@ def register(subparsers) -> None:
                     "--size, or demo), the analog symbols cross the channel model at --snr, and the "
                     "decoded frames are measured (PSNR, MS-SSIM in dB, payload CBR), GOP 4.")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
-    p.add_argument("--model", help="a shipped model name or a .pt file (default: the zoo's default PSNR model)")
+    p.add_argument("--model", help="a shipped model name, a .pt file, or a model config (small, paper: untrained "
+                                   "weights, for timing) (default: the zoo's default PSNR model)")
     p.add_argument("--snr", type=float, required=True, metavar="DB", help="channel SNR in dB (in-band)")
     p.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh"))
     p.add_argument("--gop", type=int, default=4)
@@ -31,22 +32,18 @@ def run(args: argparse.Namespace) -> int:
     from dvst.errors import DvstError
     from dvst.eval.codec_sim import evaluate
     from dvst.io.video import read_frames
-    from dvst.zoo import default_name, load_model, pick_for_cbr
+    from dvst.link.build import load_codec
 
-    name, eta = args.model, args.eta
-    if eta is not None and not 0 < eta < float("inf"):  # NaN too
-        raise DvstError(f"--eta must be a positive number, got {eta}")
+    if args.eta is not None and not 0 < args.eta < float("inf"):  # NaN too
+        raise DvstError(f"--eta must be a positive number, got {args.eta}")
     if args.max_frames is not None and args.max_frames < 1:
         raise DvstError(f"--max-frames must be >= 1, got {args.max_frames}")
     if args.seed < 0:
         raise DvstError(f"--seed must be >= 0, got {args.seed}")
-    if args.cbr is not None:
-        if args.model or args.eta is not None:
-            raise DvstError("--cbr picks the model and η itself; drop --model/--eta")
-        entry, eta = pick_for_cbr(args.cbr, "mse", args.channel)
-        name = entry.name
-    name = name or default_name()
-    model = load_model(name)
+    if args.cbr is not None and args.eta is not None:
+        raise DvstError("--cbr picks η itself; drop --eta")
+    codec = load_codec(args.model, cbr=args.cbr, seed=args.seed, channel=args.channel)
+    model, name, eta = codec.model, codec.name, args.eta if args.eta is not None else codec.eta
     frames = read_frames(args.input, size=args.size, max_frames=args.max_frames)
     res = evaluate(frames, model, args.snr, channel=args.channel, gop=args.gop, eta=eta, seed=args.seed)
     res = {"input": str(args.input), "model": name, **res}

@@ -70,14 +70,16 @@ def _zoo():
     return zoo
 
 
-def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0) -> Codec:
+def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0,
+               channel: str = "awgn") -> Codec:
     """The model a session uses.
 
     model: a zoo name (``dvst.zoo.list_models()``), a checkpoint file, or a model config name
     or YAML (``small``, ``paper``: an untrained model with weights drawn from ``seed`` — only
     useful for tests and timing). None: the zoo's default shipped model; with no shipped
     weights yet, the untrained ``small`` model, with a warning.
-    cbr: a target payload CBR; the zoo picks the model and eta that meet it.
+    cbr: a target payload CBR; the zoo picks the model (one trained for ``channel`` when
+    shipped) and the eta that meet it.
     """
     import torch
 
@@ -94,7 +96,7 @@ def load_codec(model: str | None = None, cbr: float | None = None, seed: int = 0
         elif model is not None:
             raise DvstError(f"--cbr tunes a shipped model ({', '.join(shipped)}); {model!r} is not one")
         else:
-            entry, eta = zoo.pick_for_cbr(cbr)
+            entry, eta = zoo.pick_for_cbr(cbr, channel=channel)
             model = entry.name
     if model is not None and Path(model).suffix in (".pt", ".pth"):
         if not Path(model).is_file():
