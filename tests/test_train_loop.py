@@ -151,3 +151,19 @@ def test_init_starts_from_the_given_weights(recipe, tmp_path):
     recipe.init = "no-such-model"
     with pytest.raises(DvstError, match="unknown model"):
         build_model(recipe)
+
+
+def test_cli_overrides_eta_and_rejects_a_bad_one(recipe, tmp_path):
+    from dvst.cli import main
+    from dvst.config import to_mapping
+
+    recipe.stages = [StageConfig("iframe", 1, lr=1e-3, frames=1)]
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text(yaml.safe_dump(to_mapping(recipe)))
+    assert main(["train", "--config", str(cfg), "--eta", "0.35"]) == 0
+    run = tmp_path / "runs" / "t"
+    assert yaml.safe_load((run / "config.yaml").read_text())["model_overrides"] == {"eta": 0.35}
+    from dvst.codec.checkpoint import load
+
+    assert load(run / "model.pt").config.eta == 0.35
+    assert main(["train", "--config", str(cfg), "--eta", "-1"]) == 2

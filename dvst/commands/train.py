@@ -19,6 +19,8 @@ def register(subparsers) -> None:
     p.add_argument("--out-dir", help="folder of runs (default: the config's, runs/)")
     p.add_argument("--data-root", help="where the data paths of the config start (default: the config's)")
     p.add_argument("--lmbda", type=float, help="override λ")
+    p.add_argument("--eta", type=float,
+                   help="override the model's bandwidth scale η (complex symbols per bit, eq. 10) of the primary link")
     p.add_argument("--init", metavar="MODEL",
                    help="start from these weights: a shipped model's name or a .pt file (fine-tuning)")
     p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: auto)")
@@ -57,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         cfg.data.root = args.data_root
     if args.init:
         cfg.init = args.init
+    if args.eta is not None:
+        if not 0 < args.eta < float("inf"):
+            raise DvstError(f"--eta must be a positive number, got {args.eta}")
+        cfg.model_overrides = {**cfg.model_overrides, "eta": args.eta}
     if args.pack:
         from dvst.train.data import write_pack
 
