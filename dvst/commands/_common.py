@@ -21,6 +21,14 @@ def add_config_flag(parser: argparse.ArgumentParser, kind: str | None = None) ->
     parser.add_argument("--config", metavar="FILE.yaml", help=f"settings{what}; flags override it")
 
 
+def require_positive(flag: str, value: float | None) -> None:
+    """A one-line DvstError unless ``value`` is None or a finite number > 0 (NaN fails too)."""
+    if value is not None and not 0 < value < float("inf"):
+        from dvst.errors import DvstError
+
+        raise DvstError(f"{flag} must be a positive number, got {value}")
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="FILE", help="write the figures to this JSON file")
 

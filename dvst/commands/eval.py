@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvst.commands._common import add_json_flag, print_table, write_json
+from dvst.commands._common import add_json_flag, print_table, require_positive, write_json
 
 
 def register(subparsers) -> None:
@@ -34,8 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from dvst.io.video import read_frames
     from dvst.link.build import load_codec
 
-    if args.eta is not None and not 0 < args.eta < float("inf"):  # NaN too
-        raise DvstError(f"--eta must be a positive number, got {args.eta}")
+    require_positive("--eta", args.eta)
     if args.max_frames is not None and args.max_frames < 1:
         raise DvstError(f"--max-frames must be >= 1, got {args.max_frames}")
     if args.seed < 0:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from dvst.commands._common import add_config_flag
+from dvst.commands._common import add_config_flag, require_positive
 
 
 def register(subparsers) -> None:
@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     if args.init:
         cfg.init = args.init
     if args.eta is not None:
-        if not 0 < args.eta < float("inf"):
-            raise DvstError(f"--eta must be a positive number, got {args.eta}")
+        require_positive("--eta", args.eta)
         cfg.model_overrides = {**cfg.model_overrides, "eta": args.eta}
     if args.pack:
         from dvst.train.data import write_pack
