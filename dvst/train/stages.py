@@ -26,6 +26,17 @@ from dvst.train.losses import TaskLoss, distortion, mse_to_psnr
 CODEC_STAGE = {"iframe": "I", "motion_transform": 1, "motion_jscc": 2, "primary_transform": 3,
                "primary_jscc": 4, "joint": 5}
 
+#: stage → (main reconstruction, rate terms priced by λ, auxiliary reconstruction or None):
+#: the table of the module docstring, one row per equation.
+LOSS_TERMS = {
+    "iframe": ("x_hat", ("k_pl",), "x_tilde"),
+    "motion_transform": ("x_warp_tilde", ("k_ml",), None),    # eq. 20
+    "motion_jscc": ("x_warp", ("k_ml",), "x_warp_tilde"),      # eq. 22
+    "primary_transform": ("x_tilde", ("k_pl",), None),         # eq. 21
+    "primary_jscc": ("x_hat", ("k_pl",), "x_tilde"),           # eq. 23
+    "joint": ("x_hat", ("k_pl", "k_ml"), "x_tilde"),           # eq. 24
+}
+
 
 def _core(model):
     """The DVSTModel inside a DistributedDataParallel wrapper (or the model itself)."""
@@ -55,33 +66,15 @@ def stage_loss(model, x: torch.Tensor, snr_db: torch.Tensor, cfg: TrainConfig, s
     def dist(key: str, i: int) -> torch.Tensor:
         return distortion(out[key][:, i], x[:, i], cfg.metric).mean()
 
+    main_key, rate_keys, aux_key = LOSS_TERMS[stage.name]
     losses, mains, mses = [], [], []
     for i in frames:
-        k_pl, k_ml = out["k_pl"][:, i].mean() / m, out["k_ml"][:, i].mean() / m
-        if stage.name == "iframe":
-            main = dist("x_hat", i)
-            li = lmbda * k_pl + main + dist("x_tilde", i)
-            rec = out["x_hat"][:, i]
-        elif stage.name == "motion_transform":
-            main = dist("x_warp_tilde", i)
-            li = lmbda * k_ml + main
-            rec = out["x_warp_tilde"][:, i]
-        elif stage.name == "motion_jscc":
-            main = dist("x_warp", i)
-            li = lmbda * k_ml + main + dist("x_warp_tilde", i)
-            rec = out["x_warp"][:, i]
-        elif stage.name == "primary_transform":
-            main = dist("x_tilde", i)
-            li = lmbda * k_pl + main
-            rec = out["x_tilde"][:, i]
-        elif stage.name == "primary_jscc":
-            main = dist("x_hat", i)
-            li = lmbda * k_pl + main + dist("x_tilde", i)
-            rec = out["x_hat"][:, i]
-        else:  # joint
-            main = dist("x_hat", i)
-            li = lmbda * (k_pl + k_ml) + main + dist("x_tilde", i)
-            rec = out["x_hat"][:, i]
+        rate = sum(out[k][:, i].mean() / m for k in rate_keys)
+        main = dist(main_key, i)
+        li = lmbda * rate + main
+        if aux_key is not None:
+            li = li + dist(aux_key, i)
+        rec = out[main_key][:, i]
         if cfg.beta and task_loss is not None:
             li = li + cfg.beta * task_loss(rec, x[:, i]).mean()
         losses.append(li)
