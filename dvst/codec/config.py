@@ -35,8 +35,10 @@ class ModelConfig:
     context_stride: int = 1            # stride of the feature context č/ĉ (1 = full resolution)
     hyper_channels: int = 96           # channels of the hyperprior z
     context_blocks: int = 1            # residual blocks in φ_fe, φ_ref and the head of g_s
+    transform_blocks: int = 0          # deep residual blocks at the context stride in g_a and g_s
     # rate-adaptive deep JSCC
     patch: int = 2                     # patch side in latent positions
+    rate_block: int = 1                # patches per side sharing one bandwidth index (side info)
     jscc_dim: int = 256                # M, width of the patch embeddings in the Swin backbone
     motion_jscc_dim: int = 256
     swin_depth: int = 4                # N_e = N_d
@@ -71,8 +73,10 @@ class ModelConfig:
             s = getattr(self, key)
             if s not in (1, 2, 4, 8, 16):
                 raise DvstError(f"model config: {key} must be 1, 2, 4, 8 or 16, got {s}")
-        if self.context_blocks < 0:
-            raise DvstError("model config: context_blocks must be ≥ 0")
+        if self.context_blocks < 0 or self.transform_blocks < 0:
+            raise DvstError("model config: context_blocks and transform_blocks must be ≥ 0")
+        if self.rate_block not in (1, 2, 4):
+            raise DvstError(f"model config: rate_block must be 1, 2 or 4, got {self.rate_block}")
         if self.jscc_dim % self.swin_heads or self.motion_jscc_dim % self.swin_heads:
             raise DvstError("model config: jscc_dim and motion_jscc_dim must be multiples of swin_heads")
         for key in ("v_primary", "v_motion"):
@@ -103,13 +107,22 @@ class ModelConfig:
 
     @property
     def pad_multiple(self) -> int:
-        """Frames are padded to a multiple of this many pixels (one JSCC patch)."""
-        return LATENT_STRIDE * self.patch
+        """Frames are padded to a multiple of this many pixels (one block of JSCC patches that
+        shares a bandwidth index)."""
+        return LATENT_STRIDE * self.patch * self.rate_block
 
     def fingerprint(self) -> int:
         """A 32-bit model id: a hash of every field, carried in the side information."""
-        text = json.dumps(to_mapping(self), sort_keys=True)
+        fields = to_mapping(self)
+        for key, default in _LATER_FIELDS.items():   # ids of models from before these fields stay
+            if fields[key] == default:
+                del fields[key]
+        text = json.dumps(fields, sort_keys=True)
         return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little")
+
+
+#: fields added after models were shipped, with the value that means "as before"
+_LATER_FIELDS = {"transform_blocks": 0, "rate_block": 1}
 
 
 def load_model_config(name_or_path: str | os.PathLike = "small", **overrides) -> ModelConfig:

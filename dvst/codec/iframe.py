@@ -20,7 +20,7 @@ def primary_link(cfg: ModelConfig, context_channels: int = 0, temporal_channels:
                     cfg.swin_heads, cfg.swin_window, cfg.patch, cfg.mlp_ratio, cfg.snr_conditioning,
                     cfg.eta, temporal_channels=temporal_channels, temporal_stride=cfg.context_stride,
                     context_channels=context_channels, rate_adaptive=cfg.rate_adaptive,
-                    fixed=cfg.fixed_bandwidth)
+                    fixed=cfg.fixed_bandwidth, rate_block=cfg.rate_block)
 
 
 class IFrameCodec(nn.Module):
@@ -29,8 +29,9 @@ class IFrameCodec(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         s = cfg.context_stride
-        self.g_a = AnalysisTransform(3, cfg.channels, 0, stride=s)
-        self.g_s = SynthesisTransform(3, cfg.channels, 0, stride=s, blocks=cfg.context_blocks)
+        self.g_a = AnalysisTransform(3, cfg.channels, 0, stride=s, blocks=cfg.transform_blocks)
+        self.g_s = SynthesisTransform(3, cfg.channels, 0, stride=s,
+                                      blocks=cfg.context_blocks + cfg.transform_blocks)
         self.link = primary_link(cfg)
 
     def transmit(self, x: torch.Tensor, snr_db: torch.Tensor, eta: float | None = None,

@@ -205,10 +205,11 @@ class JSCCLink(nn.Module):
 
     def __init__(self, channels, hyper_channels, values, dim, depth, heads, window, patch,
                  mlp_ratio, snr_conditioning, eta, temporal_channels=0, temporal_stride=16,
-                 context_channels=0, rate_adaptive=True, fixed=0):
+                 context_channels=0, rate_adaptive=True, fixed=0, rate_block=1):
         super().__init__()
         self.values = list(values)
         self.patch = patch
+        self.rate_block = rate_block
         self.eta = eta
         self.rate_adaptive = rate_adaptive
         self.fixed_index = min(range(len(values)), key=lambda j: abs(values[j] - fixed))
@@ -232,11 +233,19 @@ class JSCCLink(nn.Module):
         return out
 
     def allocate(self, bits_patch: torch.Tensor, eta: float | None = None) -> torch.Tensor:
-        """k̄_i = Q(η·r_i): the index into V of the nearest value, [B, hp, wp] int64."""
+        """k̄_i = Q(η·r_i): the index into V of the nearest value, [B, hp, wp] int64 (equal
+        within each rate block; hp, wp multiples of ``rate_block``)."""
         if not self.rate_adaptive:
             return torch.full(bits_patch.shape, self.fixed_index, dtype=torch.long, device=bits_patch.device)
-        k = (self.eta if eta is None else eta) * bits_patch.detach()
-        return torch.argmin(torch.abs(k[..., None] - self._values), -1)
+        bits = bits_patch.detach()
+        b = self.rate_block
+        if b > 1:
+            bits = F.avg_pool2d(bits[:, None], b)[:, 0]
+        k = (self.eta if eta is None else eta) * bits
+        idx = torch.argmin(torch.abs(k[..., None] - self._values), -1)
+        if b > 1:
+            idx = idx.repeat_interleave(b, 1).repeat_interleave(b, 2)
+        return idx
 
     def symbols_sent(self, idx: torch.Tensor) -> torch.Tensor:
         """Complex symbols the indices idx [B, hp, wp] occupy, per batch item, float [B]."""

@@ -26,7 +26,7 @@ def motion_link(cfg):
     return JSCCLink(cfg.motion_channels, cfg.hyper_channels, cfg.v_motion, cfg.motion_jscc_dim,
                     cfg.swin_depth, cfg.swin_heads, cfg.swin_window, cfg.patch, cfg.mlp_ratio,
                     cfg.snr_conditioning, cfg.eta_motion, rate_adaptive=cfg.rate_adaptive,
-                    fixed=cfg.fixed_bandwidth / 2)
+                    fixed=cfg.fixed_bandwidth / 2, rate_block=cfg.rate_block)
 
 
 def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:

@@ -5,8 +5,9 @@ Layout of ``EncodedFrame.side_info`` (little-endian):
   bytes 1–4   model id (uint32, :meth:`ModelConfig.fingerprint`)
   bytes 5–8   frame height, width in pixels (uint16 each; the frame before padding)
   bytes 9–12  η of the primary and the motion link (float16 each; informative)
-  then        per-patch bandwidth indices, raster order, MSB first: q_pl bits per patch for
-              the primary link, then (P-frames with a motion link) q_ml bits per patch for
+  then        bandwidth indices, raster order, MSB first: q_pl bits per rate block (one JSCC
+              patch, or the rate_block×rate_block patches that share one index) for the
+              primary link, then (P-frames with a motion link) q_ml bits per rate block for
               the motion link; zero-padded to a whole byte.
 The side information travels digitally (its own CRC and channel code on the radio side). It
 is counted in the payload CBR at the channel symbols its coded bits occupy:
@@ -37,15 +38,21 @@ def side_symbols(n_bytes: int) -> float:
     return 8 * n_bytes * SIDE_INFO_SYMBOLS_PER_BIT
 
 
-def patch_grid(cfg, height: int, width: int) -> tuple[int, int]:
-    """(rows, columns) of JSCC patches of a height×width frame after padding."""
+def index_grid(cfg, height: int, width: int) -> tuple[int, int]:
+    """(rows, columns) of bandwidth indices (rate blocks) of a height×width frame after padding."""
     m = cfg.pad_multiple
     return -(-height // m), -(-width // m)
 
 
+def patch_grid(cfg, height: int, width: int) -> tuple[int, int]:
+    """(rows, columns) of JSCC patches of a height×width frame after padding."""
+    rows, cols = index_grid(cfg, height, width)
+    return rows * cfg.rate_block, cols * cfg.rate_block
+
+
 def side_info_bytes(cfg, kind: str, height: int, width: int) -> int:
     """Length in bytes of the side information of one frame."""
-    rows, cols = patch_grid(cfg, height, width)
+    rows, cols = index_grid(cfg, height, width)
     bits = cfg.q_primary + (cfg.q_motion if kind == "P" and cfg.motion_link else 0)
     return _HEAD.size + -(-rows * cols * bits // 8)
 
@@ -60,7 +67,8 @@ def side_symbols_for(cfg, height: int, width: int, n_frames: int):
 
 @dataclass
 class SideInfo:
-    """The parsed side information of one frame; indices are uint8 [rows, cols]."""
+    """The parsed side information of one frame; indices are uint8 [rows, cols], one per JSCC
+    patch (equal within a rate block)."""
 
     model_id: int
     height: int
@@ -84,9 +92,10 @@ def _unpack_bits(bits: np.ndarray, q: int, n: int) -> np.ndarray:
 def pack(info: SideInfo, cfg) -> bytes:
     """SideInfo → bytes (layout above)."""
     head = _HEAD.pack(VERSION, info.model_id, info.height, info.width, info.eta, info.eta_motion)
-    bits = [_pack_bits(info.idx_pl, cfg.q_primary)]
+    b = cfg.rate_block      # indices are equal within a rate block: send one per block
+    bits = [_pack_bits(info.idx_pl[::b, ::b], cfg.q_primary)]
     if info.idx_ml is not None:
-        bits.append(_pack_bits(info.idx_ml, cfg.q_motion))
+        bits.append(_pack_bits(info.idx_ml[::b, ::b], cfg.q_motion))
     return head + np.packbits(np.concatenate(bits)).tobytes()
 
 
@@ -102,13 +111,15 @@ def unpack(data: bytes, kind: str, cfg) -> SideInfo:
                         f"this model {cfg.fingerprint():08x})")
     if h < 1 or w < 1 or len(data) != side_info_bytes(cfg, kind, h, w):
         raise DvstError("side information has the wrong length for its frame size")
-    rows, cols = patch_grid(cfg, h, w)
+    rows, cols = index_grid(cfg, h, w)
     n = rows * cols
+    b = cfg.rate_block
+    per_patch = lambda a: np.repeat(np.repeat(a.reshape(rows, cols), b, 0), b, 1)  # noqa: E731
     bits = np.unpackbits(np.frombuffer(data, np.uint8, offset=_HEAD.size))
-    idx_pl = _unpack_bits(bits, cfg.q_primary, n).reshape(rows, cols)
+    idx_pl = per_patch(_unpack_bits(bits, cfg.q_primary, n))
     idx_ml = None
     if kind == "P" and cfg.motion_link:
-        idx_ml = _unpack_bits(bits[n * cfg.q_primary:], cfg.q_motion, n).reshape(rows, cols)
+        idx_ml = per_patch(_unpack_bits(bits[n * cfg.q_primary:], cfg.q_motion, n))
     return SideInfo(model_id, h, w, float(eta), float(eta_mv), idx_pl, idx_ml)
 
 

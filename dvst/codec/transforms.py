@@ -5,6 +5,10 @@ context's stride s, then down-samples with stride-2 convolutions and GDN to the 
 16. g_s mirrors it with IGDN and sub-pixel up-sampling, concatenates ĉ_t at stride s and maps
 back to pixels. With no context (I-frame, motion link, the residual ablation) the same
 networks run on the frame alone.
+
+``blocks`` residual blocks run where frame and context meet (stride s). With s = 8 this is
+where DCVC-RT puts its compute: a patch embedding to one low-resolution tensor, a deep stack at
+1/8 resolution, one stride-2 step to the latent; no full-resolution layers at all.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ class AnalysisTransform(nn.Module):
     """
 
     def __init__(self, cin: int, channels: int, context_channels: int = 0, stride: int = 1,
-                 in_stride: int = 1) -> None:
+                 in_stride: int = 1, blocks: int = 0) -> None:
         super().__init__()
         self.unshuffle = stride // in_stride
         n_down = int(math.log2(LATENT_STRIDE // stride))
@@ -35,6 +39,7 @@ class AnalysisTransform(nn.Module):
         # input) keeps the wide unshuffled tensor out of the 3×3 convolutions
         self.embed = nn.Conv2d(cin, channels, self.unshuffle, stride=self.unshuffle)
         layers: list[nn.Module] = [conv(channels + context_channels, channels, 3)]
+        layers += [ResidualBlock(channels) for _ in range(blocks)]
         for i in range(n_down):
             layers += [GDN(channels), conv(channels, channels, 3, 2)]
         layers.append(ChannelNorm(channels))

@@ -112,9 +112,17 @@ class DVSTModel(nn.Module):
         if cfg.contextual:
             self.phi = FeatureContext(cc, s, fs, cfg.context_blocks)
             self.gamma = CodewordContext(cfg.channels, cc, fs)
-        self.g_a = AnalysisTransform(3, cfg.channels, cc, stride=s)
-        self.g_s = SynthesisTransform(3, cfg.channels, cc, stride=s, blocks=cfg.context_blocks)
+        self.g_a = AnalysisTransform(3, cfg.channels, cc, stride=s, blocks=cfg.transform_blocks)
+        self.g_s = SynthesisTransform(3, cfg.channels, cc, stride=s,
+                                      blocks=cfg.context_blocks + cfg.transform_blocks)
         self.link = primary_link(cfg, context_channels=cc, temporal_channels=cc)
+
+    def set_eta(self, eta: float) -> None:
+        """Set η of eq. 10 (complex symbols per bit of entropy) of the I-frame and primary links:
+        the operating point of one rung of a ladder that shares these weights."""
+        if not eta > 0:
+            raise DvstError(f"eta must be > 0, got {eta}")
+        self.iframe.link.eta = self.link.eta = float(eta)
 
     # ---------------------------------------------------------------- building blocks
     def _contexts(self, ref: Reference, m: torch.Tensor | None, codeword: bool):
@@ -212,6 +220,42 @@ class DVSTModel(nn.Module):
         return Reference(self._synthesis(y_hat, c, pred), y_hat), m_hat, c
 
     # ---------------------------------------------------------------- training
+    @torch.no_grad()
+    def init_pframe_from_iframe(self) -> int:
+        """Start the primary link of the P-frames from the trained I-frame codec.
+
+        g_a, g_s and the JSCC link take the I-frame codec's weights wherever the shapes agree;
+        a layer that also reads a context takes the I-frame weights for its frame channels and
+        zeros for the context channels, so the P-frame path starts as a copy of the I-frame
+        path and learns from there to use the reference. Returns the tensors copied.
+        """
+        n = 0
+        for part in ("g_a", "g_s", "link"):
+            own = getattr(self, part).state_dict()
+            src = getattr(self.iframe, part).state_dict()
+            for key, w in own.items():
+                v = src.get(key)
+                if v is None or v.dim() != w.dim():
+                    continue
+                if v.shape == w.shape:
+                    w.copy_(v)
+                elif w.dim() == 4 and w.shape[0] == v.shape[0] and w.shape[2:] == v.shape[2:] \
+                        and w.shape[1] > v.shape[1]:
+                    w.zero_()
+                    w[:, :v.shape[1]] = v              # the frame channels come first
+                else:
+                    continue
+                n += 1
+            getattr(self, part).load_state_dict(own)
+        fuse = self.link.decoder.fuse                  # P-frames only: starts as the identity on ŷ
+        if fuse is not None:
+            fuse.weight.zero_()
+            fuse.bias.zero_()
+            k = fuse.kernel_size[0] // 2
+            fuse.weight[:, :fuse.out_channels, k, k] = torch.eye(fuse.out_channels)
+            n += 1
+        return n
+
     def set_stage(self, stage) -> list[nn.Parameter]:
         """Freeze everything but the sub-networks stage ``stage`` trains; returns those parameters."""
         plan = stage_plan(stage)

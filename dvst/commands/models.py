@@ -20,6 +20,10 @@ def register(subparsers) -> None:
     p.add_argument("--default", action="store_true", help="with --add: make it the default model")
     p.add_argument("--data-root", help="with --add: where the run's validation clips are")
     p.add_argument("--trained", default="", help="with --add: how it was trained (recipe, steps, machine, hours)")
+    p.add_argument("--eta", type=float, help="with --add: the rung's bandwidth scale η (default: the model's)")
+    p.add_argument("--weights", metavar="FILE.pt",
+                   help="with --add: the weights file under dvst/zoo/weights (default NAME.pt); "
+                        "rungs of one variable-rate model share one")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -34,7 +38,10 @@ def run(args: argparse.Namespace) -> int:
 
         if not args.name:
             raise DvstError("--add needs --name")
-        e = add_model(args.add, args.name, args.data_root, args.default, args.trained)
+        if args.eta is not None and not args.eta > 0:
+            raise DvstError(f"--eta must be > 0, got {args.eta}")
+        e = add_model(args.add, args.name, args.data_root, args.default, args.trained,
+                      eta=args.eta, weights_name=args.weights)
         print(f"added {e.name}: PSNR {e.measured.psnr_db:.2f} dB at CBR {e.measured.payload_cbr:.4f} (10 dB)")
         write_json(args.json, to_mapping(e))
         return 0

@@ -13,7 +13,10 @@ Sources (``DataConfig``):
   ``path`` or ``path@WxH`` (raw YUV needs the size). A path without a suffix that does not exist
   is matched against ``path.*`` so the same config reads a video file here and the PNG-folder
   copy of it elsewhere (see ``docs/training.md``, the GPU pack).
+- ``images``: photographs (PNG/JPEG files, or folders of them), each a one-frame sequence: the
+  I-frame stages train on them, the GOP stages use them as stills under synthetic camera motion.
 - ``validation``: sources kept out of training; :func:`load_validation` reads them.
+- ``val_images``: held-out photographs; :func:`load_validation_photos` reads them (I-frame figure).
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ class DataConfig:
     max_frames: int | None = 400       # per source, so one long video does not dominate
     max_short_side: int = 288          # larger sources are downscaled by an integer factor
     val_frames: int = 8                # validation frames per clip (two GOPs of 4)
+    images: list[str] = field(default_factory=list)
+    max_image_short_side: int = 576    # larger photographs are downscaled by an integer factor
+    val_images: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,16 +116,48 @@ def read_source(root: str | Path, entry: str, max_frames: int | None = None,
     return Sequence(Path(entry.partition("@")[0]).name, _fit(frames, max_short_side))
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+
+
+def read_images(root: str | Path, entries: list[str], max_short_side: int = 0) -> list[Sequence]:
+    """Photographs (files, or folders of them) as one-frame Sequences, RGB uint8, downscaled
+    by an integer factor to ``max_short_side`` (0: full size)."""
+    from PIL import Image, UnidentifiedImageError
+
+    files: list[Path] = []
+    for entry in entries:
+        p = Path(entry) if Path(entry).is_absolute() else Path(root) / entry
+        if p.is_dir():
+            files += sorted(q for q in p.iterdir() if q.suffix.lower() in IMAGE_SUFFIXES)
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise DvstError(f"photograph not found: {p}")
+    seqs = []
+    for f in files:
+        try:
+            with Image.open(f) as img:
+                if img.width * img.height > 64e6:
+                    raise DvstError(f"{f}: {img.width}x{img.height} is over the 64-Mpixel limit")
+                frame = np.asarray(img.convert("RGB"), dtype=np.uint8)
+        except (OSError, UnidentifiedImageError) as e:
+            raise DvstError(f"cannot read photograph {f}: {e}") from None
+        seqs.append(Sequence(f.name, _fit(frame[None], max_short_side)))
+    return seqs
+
+
 def load_training(cfg: DataConfig) -> list[Sequence]:
-    """Every training sequence of ``cfg`` (Vimeo septuplets and ``sources``), preloaded."""
+    """Every training sequence of ``cfg`` (Vimeo septuplets, ``sources``, ``images``), preloaded."""
     seqs: list[Sequence] = []
     if cfg.vimeo:
         seqs += read_vimeo(Path(cfg.root) / cfg.vimeo, cfg.vimeo_list, cfg.max_vimeo)
     for entry in cfg.sources:
         seqs.append(read_source(cfg.root, entry, cfg.max_frames, cfg.max_short_side))
+    seqs += read_images(cfg.root, cfg.images, cfg.max_image_short_side)
     if not seqs:
-        raise DvstError("the training config names no data (set data.vimeo or data.sources)")
+        raise DvstError("the training config names no data (set data.vimeo, data.sources or data.images)")
     held_out = {Path(v.partition("@")[0]).name for v in cfg.validation}
+    held_out |= {Path(v).name for v in cfg.val_images}
     leaked = [s.name for s in seqs if s.name in held_out]
     if leaked:
         raise DvstError(f"validation clip {leaked[0]} is also a training source")
@@ -129,6 +167,11 @@ def load_training(cfg: DataConfig) -> list[Sequence]:
 def load_validation(cfg: DataConfig) -> list[Sequence]:
     """The held-out validation clips: the first ``val_frames`` frames of each, full size."""
     return [read_source(cfg.root, v, cfg.val_frames, 0) for v in cfg.validation]
+
+
+def load_validation_photos(cfg: DataConfig) -> list[Sequence]:
+    """The held-out photographs, full size, one-frame Sequences (coded as I-frames)."""
+    return read_images(cfg.root, cfg.val_images, 0)
 
 
 def windows(seqs: list[Sequence], clip_len: int, crop: int) -> np.ndarray:

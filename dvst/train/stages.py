@@ -49,15 +49,16 @@ def set_trainable(model, stage: str) -> list[torch.nn.Parameter]:
 
 
 def stage_loss(model, x: torch.Tensor, snr_db: torch.Tensor, cfg: TrainConfig, stage: StageConfig,
-               step: int, task_loss: TaskLoss | None = None) -> dict[str, torch.Tensor]:
+               step: int, task_loss: TaskLoss | None = None, eta: float | None = None) -> dict[str, torch.Tensor]:
     """The loss of one batch x float [B, T, 3, H, W] in [0, 1] at per-sample ``snr_db`` [B].
 
     task_loss: the β·D_task hook (cfg.beta) on each main reconstruction, e.g. a segmentation
-    network's loss. Returns ``loss`` (with gradient) and detached figures for the log: ``d`` (the main
+    network's loss. eta: the primary link's bandwidth scale for this batch (None: the model's).
+    Returns ``loss`` (with gradient) and detached figures for the log: ``d`` (the main
     distortion), ``psnr_db`` (of the main reconstruction), ``cbr`` (symbols actually sent incl.
     side information, per frame), ``cbr_motion``.
     """
-    out = model(x, snr_db, channel=cfg.channel, stage=CODEC_STAGE[stage.name])
+    out = model(x, snr_db, channel=cfg.channel, stage=CODEC_STAGE[stage.name], eta=eta)
     b, t, _, h, w = x.shape
     m = h * w * 3
     frames = range(t) if stage.name == "iframe" else range(1, t)

@@ -25,12 +25,13 @@ from dvst.errors import DvstError
 from dvst.train import stages
 from dvst.train.augment import ClipSampler
 from dvst.train.checkpoint import load_training, save_training
-from dvst.train.config import TrainConfig
-from dvst.train.data import describe, load_training as load_sequences, load_validation
+from dvst.train.config import StageConfig, TrainConfig, stage_lr
+from dvst.train.data import describe, load_training as load_sequences, load_validation, load_validation_photos
 
 TRAIN_FIELDS = ("time_s", "stage", "step", "global_step", "loss", "d", "psnr_db", "cbr", "cbr_motion",
                 "snr_db", "lr")
-VAL_FIELDS = ("time_s", "stage", "global_step", "snr_db", "psnr_db", "msssim_db", "payload_cbr")
+VAL_FIELDS = ("time_s", "stage", "global_step", "snr_db", "psnr_db", "msssim_db", "payload_cbr",
+              "photo_psnr_db", "photo_cbr")
 
 
 def _dist() -> tuple[int, int, int]:
@@ -79,10 +80,21 @@ def export_run(run_dir: str | Path) -> Path:
     return export_weights(model, run_dir / "model.pt")
 
 
-def draw_snr(cfg: TrainConfig, n: int, rng: np.random.Generator) -> torch.Tensor:
-    """Per-sample channel SNR in dB [n]: uniform over cfg.snr_db = [lo, hi], or the fixed value."""
-    lo, hi = (cfg.snr_db[0], cfg.snr_db[-1])
+def draw_snr(cfg: TrainConfig, n: int, rng: np.random.Generator, stage: StageConfig | None = None) -> torch.Tensor:
+    """Per-sample channel SNR in dB [n]: uniform over [lo, hi] (the stage's, else the recipe's),
+    or the fixed value."""
+    span = stage.snr_db if stage is not None and stage.snr_db is not None else cfg.snr_db
+    lo, hi = (span[0], span[-1])
     return torch.as_tensor(rng.uniform(lo, hi, n) if hi > lo else np.full(n, lo), dtype=torch.float32)
+
+
+def draw_eta(stage: StageConfig, rng: np.random.Generator) -> float | None:
+    """The bandwidth scale η of one step: log-uniform over the stage's [lo, hi], its fixed
+    value, or None (the model's own η)."""
+    if stage.eta is None:
+        return None
+    lo, hi = stage.eta[0], stage.eta[-1]
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi)))) if hi > lo else float(lo)
 
 
 class _CSV:
@@ -103,12 +115,18 @@ def _fmt(v):
     return f"{v:.6g}" if isinstance(v, float) else v
 
 
-def validate(model, clips, snr_db: float, channel: str) -> dict[str, float]:
-    """Mean PSNR, MS-SSIM (dB) and payload CBR over the validation clips (GOP 4, seeded)."""
+def validate(model, clips, snr_db: float, channel: str, photos=()) -> dict[str, float]:
+    """Mean PSNR, MS-SSIM (dB) and payload CBR over the validation clips (GOP 4, seeded), and
+    PSNR and payload CBR over the validation photographs (I-frames)."""
     from dvst.eval.codec_sim import evaluate
 
     res = [evaluate(c.frames, model, snr_db, channel=channel, gop=4, seed=0) for c in clips]
-    return {k: float(np.mean([r[k] for r in res])) for k in ("psnr_db", "msssim_db", "payload_cbr")}
+    out = {k: float(np.mean([r[k] for r in res])) for k in ("psnr_db", "msssim_db", "payload_cbr")} if res else {}
+    if photos:
+        res = [evaluate(p.frames, model, snr_db, channel=channel, gop=1, seed=0) for p in photos]
+        out["photo_psnr_db"] = float(np.mean([r["psnr_db"] for r in res]))
+        out["photo_cbr"] = float(np.mean([r["payload_cbr"] for r in res]))
+    return out
 
 
 def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
@@ -151,13 +169,15 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         global_step, elapsed0, opt_state = int(state["global_step"]), float(state["elapsed_s"]), state["optimizer"]
     seqs = load_sequences(cfg.data)
     val_clips = load_validation(cfg.data) if rank == 0 else []
+    val_photos = load_validation_photos(cfg.data) if rank == 0 else []
     if rank == 0:
         run_dir.mkdir(parents=True, exist_ok=True)
         import yaml
 
         (run_dir / "config.yaml").write_text(yaml.safe_dump(to_mapping(cfg), sort_keys=False))
         print(f"[train] {cfg.name}: {describe(seqs)}; validation: "
-              f"{', '.join(c.name for c in val_clips) or 'none'}; device {device}, world {world}", flush=True)
+              f"{', '.join(c.name for c in val_clips + val_photos) or 'none'}; device {device}, world {world}",
+              flush=True)
     log = _CSV(run_dir / "train.csv", TRAIN_FIELDS) if rank == 0 else None
     vlog = _CSV(run_dir / "val.csv", VAL_FIELDS) if rank == 0 else None
     rng = np.random.default_rng([cfg.seed, rank, global_step])
@@ -182,8 +202,10 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         first = start_step if si == start_stage else 0
         if first >= sc.steps:
             continue
+        if sc.init_pframe and first == 0:
+            model.init_pframe_from_iframe()
         params = stages.set_trainable(model, sc.name)
-        optimizer = torch.optim.Adam(params, lr=sc.lr)
+        optimizer = torch.optim.Adam(params, lr=stage_lr(sc, first))
         if opt_state and si == start_stage:
             try:
                 optimizer.load_state_dict(opt_state)
@@ -205,9 +227,13 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         try:  # Ctrl-C saves a checkpoint first, so nothing since the last one is lost
             for step in range(first, sc.steps):
                 x = sampler.batch(bs).to(device, non_blocking=True)
-                snr = draw_snr(cfg, bs, rng).to(device)
+                snr = draw_snr(cfg, bs, rng, sc).to(device)
+                eta = draw_eta(sc, rng)
+                lr = stage_lr(sc, step)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda"):
-                    terms = stages.stage_loss(net, x, snr, cfg, sc, step, task_loss)
+                    terms = stages.stage_loss(net, x, snr, cfg, sc, step, task_loss, eta=eta)
                 optimizer.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 if cfg.grad_clip:
@@ -225,15 +251,15 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
                     log.write({"time_s": elapsed(), "stage": sc.name, "step": step + 1, "global_step": global_step,
                                "loss": mean["loss"], "d": mean["d"], "psnr_db": mean.get("psnr_db", ""),
                                "cbr": mean.get("cbr", ""), "cbr_motion": mean.get("cbr_motion", ""),
-                               "snr_db": float(snr.mean()), "lr": sc.lr})
+                               "snr_db": float(snr.mean()), "lr": lr})
                     if bar is not None:
                         bar.set_postfix(loss=f"{mean['loss']:.4g}", psnr=f"{mean.get('psnr_db', 0):.2f}",
                                         cbr=f"{mean.get('cbr', 0):.4f}")
                 if not math.isfinite(float(terms["loss"].detach())):
                     raise DvstError(f"loss became {float(terms['loss'].detach())} at stage {sc.name} step {step + 1}; "
                                     f"lower the learning rate or resume from the last checkpoint")
-                if rank == 0 and val_clips and cfg.val_every and global_step % cfg.val_every == 0:
-                    _validate_and_log(model, val_clips, cfg, sc.name, global_step, vlog, elapsed())
+                if rank == 0 and (val_clips or val_photos) and cfg.val_every and global_step % cfg.val_every == 0:
+                    _validate_and_log(model, val_clips, val_photos, cfg, sc.name, global_step, vlog, elapsed())
                 done = step + 1
                 if time.monotonic() - last_ckpt > cfg.checkpoint_minutes * 60:
                     checkpoint(si, done, optimizer)
@@ -253,18 +279,22 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         checkpoint(si + 1, 0, None)  # the next stage trains other parameters: a fresh Adam
     if rank == 0 and not stopped:
         export_weights(model, run_dir / "model.pt")
-        if val_clips and cfg.val_every:
-            _validate_and_log(model, val_clips, cfg, "final", global_step, vlog, elapsed())
+        if (val_clips or val_photos) and cfg.val_every:
+            _validate_and_log(model, val_clips, val_photos, cfg, "final", global_step, vlog, elapsed())
     if world > 1:
         torch.distributed.barrier()
     return run_dir
 
 
-def _validate_and_log(model, clips, cfg: TrainConfig, stage: str, global_step: int, vlog: _CSV,
+def _validate_and_log(model, clips, photos, cfg: TrainConfig, stage: str, global_step: int, vlog: _CSV,
                       elapsed_s: float) -> None:
     was_training = model.training
-    v = validate(model, clips, cfg.val_snr_db, cfg.channel)
+    v = validate(model, clips, cfg.val_snr_db, cfg.channel, photos)
     model.train(was_training)
     vlog.write({"time_s": elapsed_s, "stage": stage, "global_step": global_step, "snr_db": cfg.val_snr_db, **v})
-    print(f"[val] step {global_step} ({stage}): PSNR {v['psnr_db']:.2f} dB, MS-SSIM {v['msssim_db']:.2f} dB, "
-          f"CBR {v['payload_cbr']:.4f} at {cfg.val_snr_db:g} dB", flush=True)
+    parts = []
+    if "psnr_db" in v:
+        parts.append(f"video PSNR {v['psnr_db']:.2f} dB, MS-SSIM {v['msssim_db']:.2f} dB, CBR {v['payload_cbr']:.4f}")
+    if "photo_psnr_db" in v:
+        parts.append(f"photos PSNR {v['photo_psnr_db']:.2f} dB, CBR {v['photo_cbr']:.4f}")
+    print(f"[val] step {global_step} ({stage}) at {cfg.val_snr_db:g} dB: {'; '.join(parts)}", flush=True)

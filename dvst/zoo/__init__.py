@@ -42,7 +42,7 @@ class ZooEntry:
     lmbda: float = 0.0
     channel: str = "awgn"
     snr_db: list[float] = field(default_factory=lambda: [0.0, 20.0])
-    eta: float = 0.2                                   # the bandwidth scale it was trained with
+    eta: float = 0.2                                   # its bandwidth scale η (a rung of its weights)
     trained: str = ""                                  # recipe, steps, machine, hours
     measured: Measured = field(default_factory=Measured)
     eta_cbr: list[list[float]] = field(default_factory=list)    # [[η, payload CBR at 10 dB], ...]
@@ -89,9 +89,11 @@ def get_entry(name: str) -> ZooEntry:
 
 
 def load_model(name: str | None = None):
-    """A shipped model by name (None: the default), in eval mode, on the CPU.
+    """A shipped model by name (None: the default), in eval mode, on the CPU, set to its η.
 
-    A path to a ``.pt`` file written by ``dvst train`` (``runs/NAME/model.pt``) works too.
+    Several entries may share one weights file at different η: the rungs of a ladder of one
+    variable-rate model. A path to a ``.pt`` file written by ``dvst train``
+    (``runs/NAME/model.pt``) works too.
     """
     from dvst.codec.checkpoint import load
 
@@ -100,7 +102,9 @@ def load_model(name: str | None = None):
     entry = get_entry(name or default_name())
     if not entry.path.is_file():
         raise DvstError(f"weights of model {entry.name} are missing: {entry.path}")
-    return load(entry.path).eval()
+    model = load(entry.path).eval()
+    model.set_eta(entry.eta)
+    return model
 
 
 def eta_for_cbr(entry: ZooEntry, target: float) -> float | None:

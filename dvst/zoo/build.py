@@ -29,8 +29,13 @@ def measure(model, clips: list[np.ndarray], snr_db: float = 10.0, eta: float | N
 
 
 def add_model(run_dir: str | Path, name: str, data_root: str | None = None, default: bool = False,
-              trained: str = "", progress=None) -> ZooEntry:
-    """Copy ``RUN_DIR/model.pt`` into the zoo as ``NAME`` (float16), measure it, write models.yaml."""
+              trained: str = "", progress=None, eta: float | None = None,
+              weights_name: str | None = None) -> ZooEntry:
+    """Copy ``RUN_DIR/model.pt`` into the zoo as ``NAME`` (float16), measure it, write models.yaml.
+
+    eta: the rung's bandwidth scale (None: the model's own); weights_name: the file under
+    ``weights/`` (default ``NAME.pt``); rungs of one variable-rate model share one file.
+    """
     import yaml
 
     from dvst.codec.checkpoint import load, save
@@ -49,10 +54,12 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
     if not clips:
         raise DvstError(f"{run_dir}: the run's config names no validation clips to measure on")
     (ZOO_DIR / "weights").mkdir(exist_ok=True)
-    path = ZOO_DIR / "weights" / f"{name}.pt"
-    save(path, load(weights).half())          # float16 on disk: three models fit the 30 MB budget
+    weights_name = weights_name or f"{name}.pt"
+    path = ZOO_DIR / "weights" / weights_name
+    save(path, load(weights).half())          # float16 on disk: the zoo stays within 30 MB
     model = load(path).eval()                 # measure exactly what ships (fp16 weights, fp32 maths)
-    eta0 = float(model.config.eta)
+    eta0 = float(model.config.eta if eta is None else eta)
+    model.set_eta(eta0)
     nominal = measure(model, clips, 10.0, None, cfg.channel)
     eta_cbr, eta_psnr = [], []
     for f in ETA_FACTORS:
@@ -61,7 +68,7 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
         eta_psnr.append([eta0 * f, m["psnr_db"]])
     sweep = [[s, measure(model, clips, s, None, cfg.channel)["psnr_db"]] if s != 10.0 else [s, nominal["psnr_db"]]
              for s in SNR_SWEEP]
-    entry = ZooEntry(name=name, weights=f"{name}.pt", config=cfg.model, metric=cfg.metric, lmbda=cfg.lmbda,
+    entry = ZooEntry(name=name, weights=weights_name, config=cfg.model, metric=cfg.metric, lmbda=cfg.lmbda,
                      channel=cfg.channel, snr_db=list(cfg.snr_db), eta=eta0, trained=trained,
                      measured=Measured(snr_db=10.0, clips=[Path(v).name for v in cfg.data.validation], **nominal),
                      eta_cbr=eta_cbr, eta_psnr=eta_psnr, psnr_vs_snr=sweep)
