@@ -79,10 +79,18 @@ def test_downscale_and_split(tmp_path, vimeo):
     leak = DataConfig(root=str(tmp_path), vimeo=None, sources=["clips/val"], validation=["clips/val"])
     with pytest.raises(DvstError, match="validation clip"):
         load_training(leak)
-    pack = write_pack(cfg, tmp_path / "pack")
-    again = DataConfig(root=str(pack), vimeo="vimeo", validation=["clips/val"], val_frames=8)
-    assert np.array_equal(load_validation(again)[0].frames, val[0].frames)
-    assert len(load_training(again)) == 3
+    with pytest.raises(DvstError, match="npz"):
+        write_pack(cfg, tmp_path / "pack")
+    pack = write_pack(cfg, tmp_path / "pack.npz")
+    again = DataConfig(root="/nonexistent", vimeo="vimeo", validation=["clips/val"], pack=str(pack))
+    assert np.array_equal(load_validation(again)[0].frames, val[0].frames)      # lossless
+    train = load_training(again)
+    assert [s.name for s in train] == [s.name for s in load_training(cfg)]
+    diff = train[0].frames.astype(int) - load_training(cfg)[0].frames
+    assert 0 < np.abs(diff).mean() < 4.0                                          # JPEG 95
+    (tmp_path / "bad.npz").write_bytes(b"not a pack")
+    with pytest.raises(DvstError, match="data pack"):
+        load_training(DataConfig(pack=str(tmp_path / "bad.npz")))
 
 
 def test_augmentation_keeps_shapes():

@@ -12,8 +12,11 @@ def register(subparsers) -> None:
         "eval", help="encode a clip, pass it through AWGN/Rayleigh, decode, and measure",
         description="Codec-level simulation: DVST encodes INPUT (video file, PNG folder, .yuv with "
                     "--size, or demo), the analog symbols cross the channel model at --snr, and the "
-                    "decoded frames are measured (PSNR, MS-SSIM in dB, payload CBR), GOP 4.")
-    p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
+                    "decoded frames are measured (PSNR, MS-SSIM in dB, payload CBR), GOP 4. Several "
+                    "INPUTs (e.g. photographs of different sizes, with --gop 1) are coded one by one "
+                    "and the figures averaged over them.")
+    p.add_argument("input", metavar="INPUT", nargs="+",
+                   help="video file, PNG folder, image, .yuv (with --size) or 'demo'")
     p.add_argument("--model", help="a shipped model name, a .pt file, or a model config (small, paper: untrained "
                                    "weights, for timing) (default: the zoo's default PSNR model)")
     p.add_argument("--snr", type=float, required=True, metavar="DB", help="channel SNR in dB (in-band)")
@@ -43,10 +46,18 @@ def run(args: argparse.Namespace) -> int:
         raise DvstError("--cbr picks η itself; drop --eta")
     codec = load_codec(args.model, cbr=args.cbr, seed=args.seed, channel=args.channel)
     model, name, eta = codec.model, codec.name, args.eta if args.eta is not None else codec.eta
-    frames = read_frames(args.input, size=args.size, max_frames=args.max_frames)
-    res = evaluate(frames, model, args.snr, channel=args.channel, gop=args.gop, eta=eta, seed=args.seed)
-    res = {"input": str(args.input), "model": name, **res}
-    print_table([("model", name), ("frames", res["frames"]), ("channel", f"{args.channel} {args.snr:g} dB"),
+    sources = [read_frames(i, size=args.size, max_frames=args.max_frames) for i in args.input]
+    each = [evaluate(f, model, args.snr, channel=args.channel, gop=args.gop, eta=eta, seed=args.seed)
+            for f in sources]
+    if len(each) == 1:
+        res = {"input": str(args.input[0]), "model": name, **each[0]}
+    else:
+        mean = {k: sum(r[k] for r in each) / len(each) for k in ("psnr_db", "msssim_db", "payload_cbr", "analog_cbr")}
+        res = {"inputs": [str(i) for i in args.input], "model": name, **mean,
+               "frames": sum(r["frames"] for r in each), "snr_db": args.snr, "channel": args.channel,
+               "gop": args.gop, "eta": eta, "per_input": [{"input": str(i), **r} for i, r in zip(args.input, each)]}
+    print_table([("model", name), ("inputs", len(each)), ("frames", res["frames"]),
+                 ("channel", f"{args.channel} {args.snr:g} dB"),
                  ("PSNR (dB)", res["psnr_db"]), ("MS-SSIM (dB)", res["msssim_db"]),
                  ("payload CBR", res["payload_cbr"])], title="dvst eval")
     write_json(args.json, res)

@@ -25,10 +25,15 @@ def register(subparsers) -> None:
                    help="start from these weights: a shipped model's name or a .pt file (fine-tuning)")
     p.add_argument("--device", help="cpu, cuda, cuda:1 … (default: auto)")
     p.add_argument("--threads", type=int, help="CPU threads per process")
+    p.add_argument("--amp", action="store_true", default=None,
+                   help="bf16 autocast and channels-last on CUDA (the GPU recipe)")
     p.add_argument("--max-steps", type=int, help="stop this call after N steps (checkpointed)")
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop this call after MIN minutes (checkpointed)")
     p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
-    p.add_argument("--pack", metavar="DIR", help="write the config's footage as PNG folders under DIR and exit")
+    p.add_argument("--pack", metavar="FILE.npz",
+                   help="write the config's footage (training, validation) into one file and exit; "
+                        "train elsewhere with --data-pack FILE.npz")
+    p.add_argument("--data-pack", metavar="FILE.npz", help="read the footage from this pack instead of its sources")
     p.add_argument("--export", metavar="RUN_DIR", help="write RUN_DIR/model.pt from RUN_DIR/last.pt and exit")
     p.add_argument("--plot", nargs="+", metavar=("OUT.png", "RUN_DIR"),
                    help="plot the training curves of RUN_DIRs into OUT.png and exit")
@@ -54,9 +59,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.config:
         raise DvstError("dvst train needs --config (a file, or a name under configs/train/)")
     cfg = load_train_config(args.config, name=args.name, out_dir=args.out_dir, lmbda=args.lmbda,
-                            device=args.device, threads=args.threads)
+                            device=args.device, threads=args.threads, amp=args.amp)
     if args.data_root:
         cfg.data.root = args.data_root
+    if args.data_pack:
+        cfg.data.pack = args.data_pack
     if args.init:
         cfg.init = args.init
     if args.eta is not None:

@@ -11,8 +11,8 @@ Sources (``DataConfig``):
   by ``sep_trainlist.txt`` (one ``folder/clip`` a line).
 - ``sources``: PNG folders, video files (PyAV: mp4, mkv, avi, y4m, …) or ``.yuv`` files given as
   ``path`` or ``path@WxH`` (raw YUV needs the size). A path without a suffix that does not exist
-  is matched against ``path.*`` so the same config reads a video file here and the PNG-folder
-  copy of it elsewhere (see ``docs/training.md``, the GPU pack).
+  is matched against ``path.*``.
+- ``pack``: one file written by :func:`write_pack` holding all of the above (the GPU recipe).
 - ``images``: photographs (PNG/JPEG files, or folders of them), each a one-frame sequence: the
   I-frame stages train on them, the GOP stages use them as stills under synthetic camera motion.
 - ``validation``: sources kept out of training; :func:`load_validation` reads them.
@@ -45,6 +45,7 @@ class DataConfig:
     images: list[str] = field(default_factory=list)
     max_image_short_side: int = 576    # larger photographs are downscaled by an integer factor
     val_images: list[str] = field(default_factory=list)
+    pack: str | None = None            # one file from write_pack: read instead of all of the above
 
 
 @dataclass
@@ -148,6 +149,8 @@ def read_images(root: str | Path, entries: list[str], max_short_side: int = 0) -
 
 def load_training(cfg: DataConfig) -> list[Sequence]:
     """Every training sequence of ``cfg`` (Vimeo septuplets, ``sources``, ``images``), preloaded."""
+    if cfg.pack:
+        return read_pack(cfg.pack, "train")
     seqs: list[Sequence] = []
     if cfg.vimeo:
         seqs += read_vimeo(Path(cfg.root) / cfg.vimeo, cfg.vimeo_list, cfg.max_vimeo)
@@ -166,11 +169,15 @@ def load_training(cfg: DataConfig) -> list[Sequence]:
 
 def load_validation(cfg: DataConfig) -> list[Sequence]:
     """The held-out validation clips: the first ``val_frames`` frames of each, full size."""
+    if cfg.pack:
+        return read_pack(cfg.pack, "validation")
     return [read_source(cfg.root, v, cfg.val_frames, 0) for v in cfg.validation]
 
 
 def load_validation_photos(cfg: DataConfig) -> list[Sequence]:
     """The held-out photographs, full size, one-frame Sequences (coded as I-frames)."""
+    if cfg.pack:
+        return read_pack(cfg.pack, "val_images")
     return read_images(cfg.root, cfg.val_images, 0)
 
 
@@ -191,31 +198,78 @@ def describe(seqs: list[Sequence]) -> str:
     return f"{len(seqs)} sequences, {n} frames, {mp:.1f} Mpixel"
 
 
-def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
-    """Write the training and validation footage of ``cfg`` as PNG folders under ``dest``.
+PACK_FORMAT = "dvst-data-pack-1"
+PACK_JPEG_QUALITY = 95
 
-    The pack keeps the relative layout (Vimeo septuplets as they are; every other source as a
-    folder named like the source without its suffix, already downscaled and cut to
-    ``max_frames``), so the same config with ``root: DEST`` trains on a machine without PyAV.
+
+def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
+    """Write everything ``cfg`` trains and validates on into ONE file (``.npz``), for a machine
+    that has neither the footage nor a video decoder (a short GPU lease: the file travels with
+    the working tree, and reading it takes seconds).
+
+    Training frames are stored as JPEG (quality 95: ~40 dB, far above what the codec reaches,
+    and small enough to carry), already cut and downscaled as the config says; validation clips
+    and photographs losslessly as PNG. ``DataConfig(pack=FILE)`` reads it instead of the sources.
     """
-    import shutil
+    import io
+    import json
 
     from PIL import Image
 
     dest = Path(dest)
-    root = Path(cfg.root)
-    if cfg.vimeo:
-        src = root / cfg.vimeo
-        lst = (src / cfg.vimeo_list).read_text().split()[: cfg.max_vimeo or None]
-        (dest / cfg.vimeo).mkdir(parents=True, exist_ok=True)
-        (dest / cfg.vimeo / cfg.vimeo_list).write_text("\n".join(lst) + "\n")
-        for name in lst:
-            shutil.copytree(src / "sequences" / name, dest / cfg.vimeo / "sequences" / name, dirs_exist_ok=True)
-    for entry, limit, side in [(e, cfg.max_frames, cfg.max_short_side) for e in cfg.sources] + \
-                              [(v, cfg.val_frames, 0) for v in cfg.validation]:
-        seq = read_source(root, entry, limit, side)
-        out = dest / Path(entry.partition("@")[0]).with_suffix("")
-        out.mkdir(parents=True, exist_ok=True)
+    if dest.suffix != ".npz":
+        raise DvstError(f"the data pack is one .npz file, got {dest}")
+    arrays: dict[str, np.ndarray] = {}
+    index = []
+
+    def add(section: str, seq: Sequence, fmt: str) -> None:
         for k, frame in enumerate(seq.frames):
-            Image.fromarray(frame).save(out / f"{k:03d}.png", compress_level=9)
+            buf = io.BytesIO()
+            if fmt == "jpeg":
+                Image.fromarray(frame).save(buf, "JPEG", quality=PACK_JPEG_QUALITY, subsampling=0)
+            else:
+                Image.fromarray(frame).save(buf, "PNG", compress_level=6)
+            arrays[f"f{len(arrays)}"] = np.frombuffer(buf.getvalue(), np.uint8)
+        index.append({"section": section, "name": seq.name, "frames": len(seq.frames)})
+
+    for seq in load_training(cfg):
+        add("train", seq, "jpeg")
+    for seq in load_validation(cfg):
+        add("validation", seq, "png")
+    for seq in load_validation_photos(cfg):
+        add("val_images", seq, "png")
+    meta = {"format": PACK_FORMAT, "sequences": index, "validation": cfg.validation,
+            "val_images": cfg.val_images}
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp.npz")
+    np.savez(tmp, index=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
+    tmp.replace(dest)
     return dest
+
+
+def read_pack(path: str | Path, section: str) -> list[Sequence]:
+    """The sequences of one section (``train``, ``validation``, ``val_images``) of a pack."""
+    import io
+    import json
+
+    from PIL import Image
+
+    p = Path(path)
+    if not p.is_file():
+        raise DvstError(f"data pack not found: {p}")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            meta = json.loads(bytes(z["index"]).decode())
+            if meta.get("format") != PACK_FORMAT:
+                raise DvstError(f"{p} is not a DVST data pack")
+            out, k = [], 0
+            for entry in meta["sequences"]:
+                n = int(entry["frames"])
+                if entry["section"] == section:
+                    frames = [np.asarray(Image.open(io.BytesIO(z[f"f{k + i}"].tobytes())).convert("RGB"))
+                              for i in range(n)]
+                    out.append(Sequence(entry["name"], np.stack(frames)))
+                k += n
+    except (OSError, ValueError, KeyError) as e:
+        raise DvstError(f"corrupt data pack {p}: {type(e).__name__}") from None
+    return out

@@ -156,6 +156,8 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
     t_start = time.monotonic()
 
     model = build_model(cfg).to(device)
+    if device.type == "cuda" and cfg.amp:
+        model = model.to(memory_format=torch.channels_last)
     start_stage, start_step, global_step, elapsed0, opt_state = 0, 0, 0, 0.0, None
     if resume and ckpt_path.exists():
         state = load_training(ckpt_path, map_location=device)
