@@ -50,7 +50,7 @@ def test_gop_structure_and_bandwidth_accounting(model):
         assert np.mean(np.abs(ef.symbols) ** 2) == pytest.approx(1.0, rel=1e-3)
         n_patches = 2 * 3
         q = cfg.q_primary + (cfg.q_motion if ef.kind == "P" else 0)
-        assert len(ef.side_info) == 13 + -(-n_patches * q // 8)
+        assert len(ef.side_info) == 7 + -(-n_patches * q // 8)
         side = 8 * len(ef.side_info) * SIDE_INFO_SYMBOLS_PER_BIT
         assert ef.payload_symbols == ef.symbols.size + side
         assert ef.payload_cbr == pytest.approx((ef.symbols.size + side) / (64 * 96 * 3))

@@ -42,7 +42,7 @@ def test_forward_shapes_at_odd_sizes(quality, stage):
     assert out["x_hat"].shape == x.shape
     assert torch.isfinite(out["cbr"]).all()
     # one side-information header + one 4-bit index per 64×64 block (2×2 blocks after padding)
-    assert out["side_symbols"][0].item() == pytest.approx(8 * (13 + 2) * SIDE_INFO_SYMBOLS_PER_BIT)
+    assert out["side_symbols"][0].item() == pytest.approx(8 * (7 + 2) * SIDE_INFO_SYMBOLS_PER_BIT)
 
 
 def test_indices_are_shared_within_a_rate_block_and_counted_once(quality):
@@ -56,7 +56,7 @@ def test_indices_are_shared_within_a_rate_block_and_counted_once(quality):
         assert info.idx_pl.shape == (6, 8) and info.idx_ml is None
         blocks = info.idx_pl.reshape(3, 2, 4, 2)
         assert (blocks == blocks[:, :1, :, :1]).all()
-        assert len(ef.side_info) == 13 + -(-12 * cfg.q_primary // 8)
+        assert len(ef.side_info) == 7 + -(-12 * cfg.q_primary // 8)
         assert ef.symbols.size == int(np.asarray(cfg.v_primary)[info.idx_pl].sum())
         nv = np.zeros(ef.symbols.size, np.float32)
         from dvst.frames import ReceivedFrame
@@ -74,7 +74,7 @@ def test_side_information_survives_the_radio_at_the_lowest_trained_snr(quality):
     codec = HeaderCodec(load_profile("default"))
     ef = VideoEncoder(quality, gop=1).encode(_frames(1, 240, 416)[0], 0.0)
     side = ef.side_info
-    assert 13 < len(side) <= 13 + 4 * 28 // 8 + 1      # 416×240: 7×4 blocks of 64×64
+    assert 7 < len(side) <= 7 + 3 * 28 // 8 + 1      # 416×240: 7×4 blocks of 64×64
     sym = codec.encode(BurstHeader(payload_len=ef.symbols.size, side_info=side))[codec.n_base_symbols:]
     rng = np.random.default_rng(1)
     nv = np.full(sym.shape, 1.0, np.float32)           # 0 dB: noise power = symbol power

@@ -23,7 +23,7 @@ def test_registry_and_budget():
 def test_every_model_loads(entry):
     model = load_model(entry.name)
     assert not model.training
-    assert model.config.eta == pytest.approx(entry.eta)
+    assert model.link.eta == pytest.approx(entry.eta) and model.iframe.link.eta == pytest.approx(entry.eta)
     m = entry.measured
     assert 0 < m.payload_cbr < 0.1 and 5 < m.psnr_db < 60 and m.clips
     cbrs = [c for _, c in sorted(entry.eta_cbr)]

@@ -1,10 +1,9 @@
 """The digital side information of a coded frame, and the bandwidth it costs.
 
 Layout of ``EncodedFrame.side_info`` (little-endian):
-  byte 0      format version (1)
-  bytes 1–4   model id (uint32, :meth:`ModelConfig.fingerprint`)
-  bytes 5–8   frame height, width in pixels (uint16 each; the frame before padding)
-  bytes 9–12  η of the primary and the motion link (float16 each; informative)
+  byte 0      format version (2)
+  bytes 1–2   model id (uint16: the low 16 bits of :meth:`ModelConfig.fingerprint`)
+  bytes 3–6   frame height, width in pixels (uint16 each; the frame before padding)
   then        bandwidth indices, raster order, MSB first: q_pl bits per rate block (one JSCC
               patch, or the rate_block×rate_block patches that share one index) for the
               primary link, then (P-frames with a motion link) q_ml bits per rate block for
@@ -29,8 +28,15 @@ from dvst.frames import EncodedFrame
 
 #: channel symbols per side-information bit: QPSK (2 bits/symbol) behind a rate-1/5 code.
 SIDE_INFO_SYMBOLS_PER_BIT = 2.5
-VERSION = 1
-_HEAD = struct.Struct("<BIHHee")
+VERSION = 2
+#: version, model id, height, width: 7 bytes, 140 channel symbols a frame (η, once here as
+#: information only, is left out: the receiver needs only the indices)
+_HEAD = struct.Struct("<BHHH")
+
+
+def model_id(cfg) -> int:
+    """The 16-bit model id a frame carries: enough to catch a frame of another model."""
+    return cfg.fingerprint() & 0xFFFF
 
 
 def side_symbols(n_bytes: int) -> float:
@@ -73,8 +79,6 @@ class SideInfo:
     model_id: int
     height: int
     width: int
-    eta: float
-    eta_motion: float
     idx_pl: np.ndarray
     idx_ml: np.ndarray | None = None
 
@@ -91,7 +95,7 @@ def _unpack_bits(bits: np.ndarray, q: int, n: int) -> np.ndarray:
 
 def pack(info: SideInfo, cfg) -> bytes:
     """SideInfo → bytes (layout above)."""
-    head = _HEAD.pack(VERSION, info.model_id, info.height, info.width, info.eta, info.eta_motion)
+    head = _HEAD.pack(VERSION, info.model_id, info.height, info.width)
     b = cfg.rate_block      # indices are equal within a rate block: send one per block
     bits = [_pack_bits(info.idx_pl[::b, ::b], cfg.q_primary)]
     if info.idx_ml is not None:
@@ -103,12 +107,11 @@ def unpack(data: bytes, kind: str, cfg) -> SideInfo:
     """bytes → SideInfo, checked against the model configuration; a mismatch is a DvstError."""
     if len(data) < _HEAD.size:
         raise DvstError("side information too short")
-    version, model_id, h, w, eta, eta_mv = _HEAD.unpack(data[:_HEAD.size])
+    version, mid, h, w = _HEAD.unpack(data[:_HEAD.size])
     if version != VERSION:
         raise DvstError(f"side information version {version} is not supported")
-    if model_id != cfg.fingerprint():
-        raise DvstError(f"frame was coded by another model (id {model_id:08x}, "
-                        f"this model {cfg.fingerprint():08x})")
+    if mid != model_id(cfg):
+        raise DvstError(f"frame was coded by another model (id {mid:04x}, this model {model_id(cfg):04x})")
     if h < 1 or w < 1 or len(data) != side_info_bytes(cfg, kind, h, w):
         raise DvstError("side information has the wrong length for its frame size")
     rows, cols = index_grid(cfg, h, w)
@@ -120,14 +123,14 @@ def unpack(data: bytes, kind: str, cfg) -> SideInfo:
     idx_ml = None
     if kind == "P" and cfg.motion_link:
         idx_ml = per_patch(_unpack_bits(bits[n * cfg.q_primary:], cfg.q_motion, n))
-    return SideInfo(model_id, h, w, float(eta), float(eta_mv), idx_pl, idx_ml)
+    return SideInfo(mid, h, w, idx_pl, idx_ml)
 
 
 def frame_size(frame: EncodedFrame) -> tuple[int, int]:
     """(height, width) of a coded frame, read from its side information."""
     if len(frame.side_info) < _HEAD.size:
         raise DvstError("side information too short")
-    _, _, h, w, _, _ = _HEAD.unpack(frame.side_info[:_HEAD.size])
+    _, _, h, w = _HEAD.unpack(frame.side_info[:_HEAD.size])
     return h, w
 
 

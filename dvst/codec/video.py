@@ -21,7 +21,7 @@ from dvst.codec.context import CodewordContext, FeatureContext
 from dvst.codec.iframe import IFrameCodec, primary_link
 from dvst.codec.jscc import JSCCLink
 from dvst.codec.motion import FlowNet, motion_link, resample_flow, warp
-from dvst.codec.sideinfo import CodedFrame, SideInfo, pack, side_symbols_for, unpack
+from dvst.codec.sideinfo import CodedFrame, SideInfo, model_id, pack, side_symbols_for, unpack
 from dvst.codec.transforms import AnalysisTransform, SynthesisTransform
 from dvst.errors import DvstError
 from dvst.frames import ReceivedFrame
@@ -530,7 +530,7 @@ class VideoEncoder:
                 code, _ = self.model.transmit_iframe(x, snr, eta, simulate=False)
                 parts, idx_pl, idx_ml = [(code["s"], code["mask"])], code["idx"], None
         symbols = np.concatenate([_to_complex(s, m) for s, m in parts])
-        info = SideInfo(cfg.fingerprint(), h, w, eta, eta_mv, idx_pl[0].cpu().numpy(), idx_ml)
+        info = SideInfo(model_id(cfg), h, w, idx_pl[0].cpu().numpy(), idx_ml)
         out = CodedFrame(self.index, "P" if p_frame else "I", symbols, pack(info, cfg))
         self._tx_ref, self._size = None, (h, w)
         self._pending = ("P" if p_frame else "I", code, snr) if simulate else None

@@ -19,8 +19,19 @@ def read_log(path: str | Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def read_validation(run_dir: str | Path) -> list[dict[str, str]]:
+    """The rows of a run's ``val.csv`` (none if it has no validation log)."""
+    p = Path(run_dir) / "val.csv"
+    if not p.is_file():
+        return []
+    with p.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def plot_runs(run_dirs: list[str | Path], out_png: str | Path) -> Path:
-    """Plot training PSNR (main reconstruction of each stage) and CBR over global steps.
+    """Plot training PSNR (main reconstruction of each stage) and CBR over global steps, with
+    the validation points (held-out clips, GOP 4; held-out photographs, I-frames) where the
+    runs logged them.
 
     Stage boundaries of the first run are drawn as dotted lines with the stage's name.
     """
@@ -35,6 +46,14 @@ def plot_runs(run_dirs: list[str | Path], out_png: str | Path) -> Path:
         step = [int(r["global_step"]) for r in rows]
         a1.plot(step, [float(r["psnr_db"]) for r in rows], lw=1, label=Path(d).name)
         a2.plot(step, [float(r["cbr"]) for r in rows], lw=1, label=Path(d).name)
+        val = read_validation(d)
+        for key, cbr_key, mark, what in (("psnr_db", "payload_cbr", "o", "val. clips"),
+                                         ("photo_psnr_db", "photo_cbr", "s", "val. photos")):
+            pts = [(int(r["global_step"]), float(r[key]), float(r[cbr_key])) for r in val if r.get(key)]
+            if pts:
+                xs, ps, cs = zip(*pts)
+                a1.plot(xs, ps, mark + "--", ms=4, lw=0.8, label=f"{Path(d).name} {what} (10 dB)")
+                a2.plot(xs, cs, mark, ms=4)
         if k == 0:
             prev = None
             for r, s in zip(rows, step):
