@@ -24,7 +24,7 @@ mkdir -p "runs/$RUN"
 if [ -f ".data/$RUN-slim.pt" ] && [ ! -f "runs/$RUN/last.pt" ]; then
     cp ".data/$RUN-slim.pt" "runs/$RUN/last.pt"
 fi
-"$PY" -m dvst.cli train --config "$RECIPE" --name "$RUN" --data-pack .data/pack.npz --device cuda \
+"$PY" -m dvst.cli train --config "$RECIPE" --name "$RUN" --data-pack .data/pack.npz --device "${DEVICE:-cuda}" \
     --amp --time-limit "$MINUTES"
 DEST=${OUT:-runs}
 "$PY" -c "import sys; from dvst.train.checkpoint import slim; slim(sys.argv[1], sys.argv[2])" \

@@ -167,3 +167,39 @@ def test_cli_overrides_eta_and_rejects_a_bad_one(recipe, tmp_path):
 
     assert load(run / "model.pt").config.eta == 0.35
     assert main(["train", "--config", str(cfg), "--eta", "-1"]) == 2
+
+
+def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
+    """A campaign's position and logs, saved beside its float16 weights, rebuild the run on a
+    machine that has no runs/ folder; training then continues where it stopped."""
+    import shutil
+
+    from dvst.codec.checkpoint import save
+    from dvst.config import to_mapping
+    from dvst.train.campaign import restore_campaign, save_campaign
+    from dvst.train.trainer import build_model, train
+
+    run = train(recipe, max_steps=4, show_progress=False)
+    state = load_training(run / "last.pt")
+    model = build_model(recipe)
+    model.load_state_dict(state["model"])
+    weights = tmp_path / "zoo" / "w.pt"
+    save(weights, model.half())
+    camp = tmp_path / "docs" / "camp"
+    st = save_campaign(run, camp, weights)
+    assert (st.stage, st.step, st.global_step) == (1, 1, 4)
+    assert (camp / "train.csv").is_file()
+    with pytest.raises(DvstError, match="latest weights"):        # stale weights are refused
+        save(tmp_path / "other.pt", build_model(recipe))
+        save_campaign(run, tmp_path / "c2", tmp_path / "other.pt")
+    shutil.rmtree(run)                                              # the fresh machine
+    restore_campaign(camp, run, to_mapping(recipe))
+    again = load_training(run / "last.pt")
+    assert (again["stage"], again["step"], again["global_step"]) == (1, 1, 4)
+    for k, v in state["model"].items():
+        assert torch.allclose(again["model"][k], v, rtol=2e-3, atol=1e-4)
+    train(recipe, show_progress=False)
+    assert load_training(run / "last.pt")["global_step"] == 6
+    weights.write_bytes(weights.read_bytes() + b"x")
+    with pytest.raises(DvstError, match="sha256"):
+        restore_campaign(camp, tmp_path / "r2", to_mapping(recipe))

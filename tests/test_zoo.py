@@ -58,3 +58,22 @@ def test_models_cli(tmp_path, capsys):
     assert main(["models", "--cbr", str(target), "--json", str(out)]) == 0
     assert json.loads(out.read_text())["eta"] > 0
     assert main(["models", "--cbr", "5"]) == 2
+
+
+SHARED_CLIPS = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", MODELS, ids=[e.name for e in MODELS])
+def test_shipped_weights_reproduce_their_figure(entry):
+    """What ships is what was measured: the weights (loaded with weights_only=True) give the
+    PSNR and payload CBR of models.yaml on its validation clips, within 0.1 dB."""
+    if not SHARED_CLIPS.is_dir():
+        pytest.skip(f"the validation clips are not here ({SHARED_CLIPS})")
+    from dvst.io.video import read_frames
+    from dvst.zoo.build import measure
+
+    clips = [read_frames(SHARED_CLIPS / name, max_frames=8) for name in entry.measured.clips]
+    got = measure(load_model(entry.name), clips, entry.measured.snr_db, None, entry.channel)
+    assert got["psnr_db"] == pytest.approx(entry.measured.psnr_db, abs=0.1)
+    assert got["payload_cbr"] == pytest.approx(entry.measured.payload_cbr, rel=0.01)

@@ -35,6 +35,12 @@ def register(subparsers) -> None:
                         "train elsewhere with --data-pack FILE.npz")
     p.add_argument("--data-pack", metavar="FILE.npz", help="read the footage from this pack instead of its sources")
     p.add_argument("--export", metavar="RUN_DIR", help="write RUN_DIR/model.pt from RUN_DIR/last.pt and exit")
+    p.add_argument("--campaign", metavar="DIR",
+                   help="a campaign folder (state.yaml, logs; weights in the zoo): resume from it when "
+                        "the run has no checkpoint on this machine")
+    p.add_argument("--save-campaign", nargs=3, metavar=("DIR", "RUN_DIR", "WEIGHTS.pt"),
+                   help="record RUN_DIR's position and logs in DIR beside WEIGHTS.pt (its latest "
+                        "weights, e.g. the zoo's copy) and exit")
     p.add_argument("--plot", nargs="+", metavar=("OUT.png", "RUN_DIR"),
                    help="plot the training curves of RUN_DIRs into OUT.png and exit")
     p.set_defaults(func=run)
@@ -56,6 +62,14 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"wrote {export_run(args.export)}")
         return 0
+    if args.save_campaign:
+        from dvst.train.campaign import save_campaign
+
+        dest, run_dir, weights = args.save_campaign
+        st = save_campaign(run_dir, dest, weights)
+        print(f"wrote {dest}/state.yaml: stage {st.stage}, step {st.step}, global step {st.global_step}, "
+              f"{st.elapsed_s / 3600:.2f} h")
+        return 0
     if not args.config:
         raise DvstError("dvst train needs --config (a file, or a name under configs/train/)")
     cfg = load_train_config(args.config, name=args.name, out_dir=args.out_dir, lmbda=args.lmbda,
@@ -74,6 +88,17 @@ def run(args: argparse.Namespace) -> int:
 
         print(f"wrote {write_pack(cfg.data, args.pack)}")
         return 0
+    if args.campaign:
+        from pathlib import Path
+
+        from dvst.config import to_mapping
+        from dvst.train.campaign import restore_campaign
+
+        last = Path(cfg.out_dir) / cfg.name / "last.pt"
+        if not last.exists() and not args.no_resume:
+            st = restore_campaign(args.campaign, last.parent, to_mapping(cfg))
+            print(f"resuming the campaign of {args.campaign}: stage {st.stage}, step {st.step}, "
+                  f"global step {st.global_step}")
     from dvst.train.trainer import train
 
     run_dir = train(cfg, resume=not args.no_resume, max_steps=args.max_steps,

@@ -199,17 +199,20 @@ def describe(seqs: list[Sequence]) -> str:
 
 
 PACK_FORMAT = "dvst-data-pack-1"
-PACK_JPEG_QUALITY = 95
+PACK_JPEG_QUALITIES = (95, 92, 90, 87, 85, 82, 80)
+PACK_MAX_BYTES = 24_000_000
 
 
-def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
-    """Write everything ``cfg`` trains and validates on into ONE file (``.npz``), for a machine
-    that has neither the footage nor a video decoder (a short GPU lease: the file travels with
-    the working tree, and reading it takes seconds).
+def write_pack(cfg: DataConfig, dest: str | Path, max_bytes: int = PACK_MAX_BYTES) -> Path:
+    """Write everything ``cfg`` trains and validates on into ONE file (``.npz``) of at most
+    ``max_bytes``, for a machine that has neither the footage nor a video decoder (a short GPU
+    lease: the file travels with the working tree, and reading it takes seconds).
 
-    Training frames are stored as JPEG (quality 95: ~40 dB, far above what the codec reaches,
-    and small enough to carry), already cut and downscaled as the config says; validation clips
-    and photographs losslessly as PNG. ``DataConfig(pack=FILE)`` reads it instead of the sources.
+    Training frames only, as JPEG (4:4:4) at the highest quality of ``PACK_JPEG_QUALITIES``
+    that fits (quality 80 still codes natural video near 38–40 dB, far above what the codec
+    reaches), already cut and downscaled as the config says. ``DataConfig(pack=FILE)`` reads it
+    instead of the sources; the held-out clips and photographs stay behind (a run on a pack
+    validates nothing: the figures are measured where the footage is, on the lossless originals).
     """
     import io
     import json
@@ -219,27 +222,28 @@ def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
     dest = Path(dest)
     if dest.suffix != ".npz":
         raise DvstError(f"the data pack is one .npz file, got {dest}")
+
+    def encode(frame: np.ndarray, quality: int) -> np.ndarray:
+        buf = io.BytesIO()
+        Image.fromarray(frame).save(buf, "JPEG", quality=quality, subsampling=0)
+        return np.frombuffer(buf.getvalue(), np.uint8)
+
+    budget = max_bytes - 100_000
+    train = load_training(cfg)
+    for quality in PACK_JPEG_QUALITIES:
+        train_coded = [[encode(f, quality) for f in s.frames] for s in train]
+        if sum(a.size for frames in train_coded for a in frames) <= budget:
+            break
+    else:
+        raise DvstError(f"the footage does not fit a {max_bytes / 1e6:.0f} MB pack even at JPEG quality "
+                        f"{PACK_JPEG_QUALITIES[-1]}; use fewer frames (data.max_frames)")
     arrays: dict[str, np.ndarray] = {}
     index = []
-
-    def add(section: str, seq: Sequence, fmt: str) -> None:
-        for k, frame in enumerate(seq.frames):
-            buf = io.BytesIO()
-            if fmt == "jpeg":
-                Image.fromarray(frame).save(buf, "JPEG", quality=PACK_JPEG_QUALITY, subsampling=0)
-            else:
-                Image.fromarray(frame).save(buf, "PNG", compress_level=6)
-            arrays[f"f{len(arrays)}"] = np.frombuffer(buf.getvalue(), np.uint8)
-        index.append({"section": section, "name": seq.name, "frames": len(seq.frames)})
-
-    for seq in load_training(cfg):
-        add("train", seq, "jpeg")
-    for seq in load_validation(cfg):
-        add("validation", seq, "png")
-    for seq in load_validation_photos(cfg):
-        add("val_images", seq, "png")
-    meta = {"format": PACK_FORMAT, "sequences": index, "validation": cfg.validation,
-            "val_images": cfg.val_images}
+    for seq, frames in zip(train, train_coded):
+        for a in frames:
+            arrays[f"f{len(arrays)}"] = a
+        index.append({"section": "train", "name": seq.name, "frames": len(frames)})
+    meta = {"format": PACK_FORMAT, "sequences": index, "jpeg_quality": quality}
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp.npz")
     np.savez(tmp, index=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
@@ -248,7 +252,7 @@ def write_pack(cfg: DataConfig, dest: str | Path) -> Path:
 
 
 def read_pack(path: str | Path, section: str) -> list[Sequence]:
-    """The sequences of one section (``train``, ``validation``, ``val_images``) of a pack."""
+    """The sequences of one section (``train``) of a pack; other sections are empty."""
     import io
     import json
 
