@@ -103,6 +103,16 @@ def test_every_stage_runs_and_resume_restores_state(recipe):
     load(run / "model.pt")  # the exported weights load in the codec
     slim(run / "last.pt", run / "slim.pt")
     assert load_training(run / "slim.pt")["optimizer"] == {}
+    from dvst.train.checkpoint import join_slim, split_slim
+
+    shards = split_slim(run / "last.pt", run / "s", max_bytes=20_000)
+    assert len(shards) > 2 and all(p.stat().st_size < 200_000 for p in shards)
+    joined = load_training(join_slim(shards[::-1], run / "joined.pt"))
+    assert joined["model"].keys() == final["model"].keys() and joined["global_step"] == 12
+    assert all(torch.allclose(joined["model"][k].float(), v.float(), rtol=2e-3, atol=1e-4)
+               for k, v in final["model"].items())
+    with pytest.raises(DvstError, match="complete set"):
+        join_slim(shards[1:], run / "bad.pt")
 
 
 def test_corrupt_checkpoint_is_one_line_error(recipe, tmp_path):

@@ -56,3 +56,40 @@ def slim(src: str | os.PathLike, dest: str | os.PathLike) -> Path:
     state["model"] = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()}
     state["optimizer"] = {}
     return save_training(dest, state)
+
+
+def split_slim(src: str | os.PathLike, dest_prefix: str | os.PathLike, max_bytes: float = 15e6) -> list[Path]:
+    """A slim copy of a training checkpoint (see :func:`slim`) in shards of at most about
+    ``max_bytes`` each, ``PREFIX.0.pt``, ``PREFIX.1.pt`` …, for a transfer with a per-file limit.
+    Every shard is a training checkpoint holding part of the weights; :func:`join_slim` joins them."""
+    state = load_training(src)
+    model = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()}
+    shards: list[dict] = [{}]
+    size = 0
+    for k, v in model.items():
+        n = v.numel() * v.element_size()
+        if shards[-1] and size + n > max_bytes:
+            shards.append({})
+            size = 0
+        shards[-1][k] = v
+        size += n
+    prefix = Path(dest_prefix)
+    out = []
+    for i, part in enumerate(shards):
+        out.append(save_training(prefix.with_name(f"{prefix.name}.{i}.pt"),
+                                 {**state, "model": part, "optimizer": {}, "shard": [i, len(shards)]}))
+    return out
+
+
+def join_slim(paths: list[str | os.PathLike], dest: str | os.PathLike) -> Path:
+    """The shards of :func:`split_slim` joined into one slim training checkpoint at ``dest``."""
+    states = [load_training(p) for p in paths]
+    n = {tuple(s.get("shard", (0, 1)))[1] for s in states}
+    got = sorted(int(s.get("shard", (0, 1))[0]) for s in states)
+    if len(n) != 1 or got != list(range(n.pop())):
+        raise DvstError(f"not a complete set of checkpoint shards: {[str(p) for p in paths]}")
+    model: dict = {}
+    for s in states:
+        model.update(s["model"])
+    head = {k: v for k, v in states[0].items() if k != "shard"}
+    return save_training(dest, {**head, "model": model, "optimizer": {}})
