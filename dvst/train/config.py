@@ -34,6 +34,7 @@ class StageConfig:
     snr_db: list[float] | None = None  # the stage's SNR ([fixed] or [lo, hi]); None: TrainConfig.snr_db
     eta: list[float] | None = None   # η per step ([fixed] or [lo, hi], log-uniform); None: the model's
     init_pframe: bool = False        # first copy the I-frame codec into the P-frame networks
+    lmbda: float | None = None       # the stage's λ; None: TrainConfig.lmbda
 
     def __post_init__(self) -> None:
         if self.name not in STAGE_NAMES:
@@ -46,6 +47,8 @@ class StageConfig:
             v = getattr(self, key)
             if v is not None and (len(v) not in (1, 2) or v[0] > v[-1]):
                 raise DvstError(f"stage {self.name}: {key} must be [fixed] or [lo, hi], got {v}")
+        if self.lmbda is not None and self.lmbda < 0:
+            raise DvstError(f"stage {self.name}: lmbda must be ≥ 0")
         if self.eta is not None and self.eta[0] <= 0:
             raise DvstError(f"stage {self.name}: eta must be > 0")
         if self.name == "iframe" and self.frames != 1:

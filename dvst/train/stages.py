@@ -62,7 +62,9 @@ def stage_loss(model, x: torch.Tensor, snr_db: torch.Tensor, cfg: TrainConfig, s
     b, t, _, h, w = x.shape
     m = h * w * 3
     frames = range(t) if stage.name == "iframe" else range(1, t)
-    lmbda = 0.0 if stage.name == "primary_transform" and step < stage.rate_off_steps else cfg.lmbda
+    lmbda = cfg.lmbda if stage.lmbda is None else stage.lmbda
+    if stage.name == "primary_transform" and step < stage.rate_off_steps:
+        lmbda = 0.0
 
     def dist(key: str, i: int) -> torch.Tensor:
         return distortion(out[key][:, i], x[:, i], cfg.metric).mean()

@@ -161,8 +161,12 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
     start_stage, start_step, global_step, elapsed0, opt_state = 0, 0, 0, 0.0, None
     if resume and ckpt_path.exists():
         state = load_training(ckpt_path, map_location=device)
-        if state["config"].get("model") != cfg.model or state["config"].get("lmbda") != cfg.lmbda:
-            raise DvstError(f"{ckpt_path} belongs to another recipe (model/λ differ); use a new name")
+        if state["config"].get("model") != cfg.model:
+            raise DvstError(f"{ckpt_path} belongs to another model ({state['config'].get('model')}); use a new name")
+        if state["config"].get("lmbda") != cfg.lmbda and rank == 0:
+            # a campaign may change λ between rounds; the log says where
+            print(f"[train] {cfg.name}: λ changes from {state['config'].get('lmbda')} to {cfg.lmbda} "
+                  f"at global step {state['global_step']}", flush=True)
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as e:
