@@ -28,6 +28,8 @@ def _frames(n, h, w, seed=0):
 def test_config_puts_the_compute_at_one_eighth(quality):
     cfg = quality.config
     assert cfg.context_stride == 8 and cfg.transform_blocks >= 4 and cfg.pad_multiple == 64
+    # one JSCC token per latent position, as wide as the latent values it carries, or wider
+    assert cfg.patch == 1 and cfg.jscc_dim >= cfg.channels * cfg.patch ** 2
     assert not cfg.motion_link and cfg.contextual and cfg.rate_adaptive
     n_params = sum(p.numel() for p in quality.parameters())
     assert n_params < 12e6          # its float16 weights and the fast model's fit the zoo's 30 MB
@@ -49,12 +51,13 @@ def test_indices_are_shared_within_a_rate_block_and_counted_once(quality):
     cfg = quality.config
     enc, dec = VideoEncoder(quality, gop=2), VideoDecoder(quality)
     h, w = 150, 200
-    assert index_grid(cfg, h, w) == (3, 4) and patch_grid(cfg, h, w) == (6, 8)
+    b = cfg.rate_block
+    assert index_grid(cfg, h, w) == (3, 4) and patch_grid(cfg, h, w) == (3 * b, 4 * b)
     for i, f in enumerate(_frames(3, h, w)):
         ef = enc.encode(f, 10.0)
         info = unpack(ef.side_info, ef.kind, cfg)
-        assert info.idx_pl.shape == (6, 8) and info.idx_ml is None
-        blocks = info.idx_pl.reshape(3, 2, 4, 2)
+        assert info.idx_pl.shape == (3 * b, 4 * b) and info.idx_ml is None
+        blocks = info.idx_pl.reshape(3, b, 4, b)
         assert (blocks == blocks[:, :1, :, :1]).all()
         assert len(ef.side_info) == 7 + -(-12 * cfg.q_primary // 8)
         assert ef.symbols.size == int(np.asarray(cfg.v_primary)[info.idx_pl].sum())

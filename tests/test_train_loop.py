@@ -213,3 +213,20 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
     weights.write_bytes(weights.read_bytes() + b"x")
     with pytest.raises(DvstError, match="sha256"):
         restore_campaign(camp, tmp_path / "r2", to_mapping(recipe))
+
+
+def test_init_transplants_what_fits_from_another_configuration(recipe, tmp_path, capsys):
+    from dvst.codec.checkpoint import save
+    from dvst.codec.config import load_model_config
+    from dvst.codec.video import DVSTModel
+    from dvst.train.trainer import build_model
+
+    torch.manual_seed(1)
+    other = DVSTModel(load_model_config(recipe.model, v_primary=[0, 2, 4, 8, 16, 24, 32, 40]))
+    save(tmp_path / "other.pt", other)
+    recipe.init = str(tmp_path / "other.pt")
+    model = build_model(recipe)
+    assert "transplanted" in capsys.readouterr().out
+    torch.testing.assert_close(model.iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)
+    assert model.iframe.link.encoder.bank.weight.shape != other.iframe.link.encoder.bank.weight.shape
+    assert not torch.equal(build_model(recipe, init=False).iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)

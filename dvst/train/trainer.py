@@ -46,16 +46,32 @@ def _device(cfg: TrainConfig, local_rank: int) -> torch.device:
     return torch.device(f"cuda:{local_rank}") if torch.cuda.is_available() else torch.device("cpu")
 
 
-def build_model(cfg: TrainConfig):
-    """The DVSTModel a recipe trains (fresh, or from ``cfg.init``: a shipped model's name or a .pt file)."""
+def build_model(cfg: TrainConfig, init: bool = True):
+    """The DVSTModel a recipe trains (fresh, or from ``cfg.init``: a shipped model's name or a .pt file).
+
+    When the init weights belong to another configuration of the same networks (a changed JSCC
+    patch, say), every tensor whose name and shape agree is copied and the rest keep their fresh
+    initialisation: a transplant, reported on one line. ``init=False``: fresh weights only (the
+    run resumes from its checkpoint anyway).
+    """
     from dvst.codec.config import load_model_config
     from dvst.codec.video import DVSTModel
 
     model = DVSTModel(load_model_config(cfg.model, **cfg.model_overrides))
-    if cfg.init:
+    if cfg.init and init:
         from dvst.zoo import load_model
 
-        model.load_state_dict(load_model(cfg.init).state_dict())
+        src = load_model(cfg.init)
+        if src.config == model.config:
+            model.load_state_dict(src.state_dict())
+        else:
+            own, theirs = model.state_dict(), src.state_dict()
+            same = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
+            if not same:
+                raise DvstError(f"{cfg.init} shares no weights with model {cfg.model}")
+            model.load_state_dict(same, strict=False)
+            print(f"[train] {cfg.name}: transplanted {len(same)} of {len(own)} tensors from {cfg.init} "
+                  f"(its configuration differs); the rest start fresh", flush=True)
     return model
 
 
@@ -155,7 +171,7 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
     ckpt_path = run_dir / "last.pt"
     t_start = time.monotonic()
 
-    model = build_model(cfg).to(device)
+    model = build_model(cfg, init=not (resume and ckpt_path.exists())).to(device)
     if device.type == "cuda" and cfg.amp:
         model = model.to(memory_format=torch.channels_last)
     start_stage, start_step, global_step, elapsed0, opt_state = 0, 0, 0, 0.0, None
