@@ -113,3 +113,17 @@ def test_training_forward_is_seeded_and_counts_what_the_encoder_sends(small):
     assert float(out["k_pl_sent"][0, 0]) == ef.symbols.size
     assert float(out["side_symbols"][0]) == ef.payload_symbols - ef.symbols.size
     assert float(out["cbr"][0, 0]) == pytest.approx(ef.payload_cbr)
+
+
+def test_caches_filled_in_inference_serve_training():
+    """Validation runs under inference_mode between training steps: the Swin masks, position
+    indices and warp grids it caches must not poison the next training step (it did, once)."""
+    torch.manual_seed(0)
+    model = DVSTModel(load_model_config("small")).eval()
+    x = torch.rand(1, 2, 3, 96, 128)
+    with torch.inference_mode():
+        model(x, 10.0, stage=5)
+    model.train()
+    out = model(x, 10.0, stage=5)
+    out["x_hat"][:, 1].mean().backward()
+    assert any(p.grad is not None for p in model.g_a.parameters())

@@ -36,9 +36,10 @@ def warp(x: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     key = (h, w, x.device, x.dtype)
     base = _GRIDS.get(key)
     if base is None:
-        ys, xs = torch.meshgrid(torch.arange(h, device=x.device, dtype=x.dtype),
-                                torch.arange(w, device=x.device, dtype=x.dtype), indexing="ij")
-        base = torch.stack([xs, ys], 0)[None]
+        with torch.inference_mode(False):   # a cache filled in inference may serve training
+            ys, xs = torch.meshgrid(torch.arange(h, device=x.device, dtype=x.dtype),
+                                    torch.arange(w, device=x.device, dtype=x.dtype), indexing="ij")
+            base = torch.stack([xs, ys], 0)[None]
         _GRIDS[key] = base
     pos = base + flow
     gx = 2.0 * pos[:, 0] / max(w - 1, 1) - 1.0

@@ -43,13 +43,18 @@ class WindowAttention(nn.Module):
         key = (wh, ww, self.bias_table.device)
         idx = self._index_cache.get(key)
         if idx is None:
-            yy, xx = torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij")
-            coords = torch.stack([yy.flatten(), xx.flatten()])          # [2, n]
-            rel = coords[:, :, None] - coords[:, None, :] + self.window - 1
-            idx = (rel[0] * (2 * self.window - 1) + rel[1]).to(self.bias_table.device)
+            with torch.inference_mode(False):   # a cache filled in inference may serve training
+                idx = self._relative_index(wh, ww)
             self._index_cache[key] = idx
         n = wh * ww
         return self.bias_table[idx.reshape(-1)].view(n, n, -1).permute(2, 0, 1)
+
+    def _relative_index(self, wh: int, ww: int) -> torch.Tensor:
+        """Index into the bias table [n, n] of every pair of positions in a wh×ww window."""
+        yy, xx = torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij")
+        coords = torch.stack([yy.flatten(), xx.flatten()])              # [2, n]
+        rel = coords[:, :, None] - coords[:, None, :] + self.window - 1
+        return (rel[0] * (2 * self.window - 1) + rel[1]).to(self.bias_table.device)
 
     def forward(self, x: torch.Tensor, wh: int, ww: int, mask: torch.Tensor | None) -> torch.Tensor:
         """x: [B·nW, n, D]; mask: [nW, n, n] additive (0 / −inf-like) or None."""
@@ -82,16 +87,21 @@ class SwinBlock(nn.Module):
         key = (hp, wp, wh, ww, sh, sw, device)
         m = self._mask_cache.get(key)
         if m is None:
-            region = torch.zeros(1, hp, wp, 1)
-            cnt = 0
-            for hs in (slice(0, -wh), slice(-wh, -sh), slice(-sh, None)) if sh else (slice(None),):
-                for ws in (slice(0, -ww), slice(-ww, -sw), slice(-sw, None)) if sw else (slice(None),):
-                    region[:, hs, ws, :] = cnt
-                    cnt += 1
-            r = _windows(region, wh, ww).squeeze(-1)                   # [nW, n]
-            m = ((r[:, None, :] != r[:, :, None]).float() * -100.0).to(device)
+            with torch.inference_mode(False):   # a cache filled in inference may serve training
+                m = self._region_mask(hp, wp, wh, ww, sh, sw, device)
             self._mask_cache[key] = m
         return m
+
+    @staticmethod
+    def _region_mask(hp: int, wp: int, wh: int, ww: int, sh: int, sw: int, device) -> torch.Tensor:
+        region = torch.zeros(1, hp, wp, 1)
+        cnt = 0
+        for hs in (slice(0, -wh), slice(-wh, -sh), slice(-sh, None)) if sh else (slice(None),):
+            for ws in (slice(0, -ww), slice(-ww, -sw), slice(-sw, None)) if sw else (slice(None),):
+                region[:, hs, ws, :] = cnt
+                cnt += 1
+        r = _windows(region, wh, ww).squeeze(-1)                       # [nW, n]
+        return ((r[:, None, :] != r[:, :, None]).float() * -100.0).to(device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, h, w, d = x.shape
