@@ -7,7 +7,8 @@
 # .data/pack.npz`: the training footage in one file of ≤ 24 MB; carry: [".data", ".whl"]).
 # It resumes the campaign the repository records (docs/training/RUN/state.yaml beside the
 # zoo's weights), or .data/RUN-slim.0.pt … (shards brought back from an earlier lease) when
-# those exist. Wheels of packages the GPU image lacks (pytorch-msssim) go in .whl/. Start-up is
+# those exist. Training from a pack needs only torch, numpy, pillow, pyyaml and tqdm (any extra
+# wheels can travel in .whl/). Start-up is
 # seconds: no decoding of video, no install of the project. AMP (bf16) and channels-last on
 # CUDA; the time limit ends with a checkpoint, written slim in shards of ≤ 15 MB to $OUT (the
 # device's per-file limit) to bring back; `join_slim` in dvst.train.checkpoint joins them.
