@@ -231,7 +231,7 @@ class DVSTModel(nn.Module):
         """
         n = 0
         for part in ("g_a", "g_s", "link"):
-            own = getattr(self, part).state_dict()
+            own = getattr(self, part).state_dict()     # shares the parameters' storage
             src = getattr(self.iframe, part).state_dict()
             for key, w in own.items():
                 v = src.get(key)
@@ -246,7 +246,6 @@ class DVSTModel(nn.Module):
                 else:
                     continue
                 n += 1
-            getattr(self, part).load_state_dict(own)
         fuse = self.link.decoder.fuse                  # P-frames only: starts as the identity on ŷ
         if fuse is not None:
             fuse.weight.zero_()

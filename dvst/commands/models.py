@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvst.commands._common import add_json_flag, print_table, write_json
+from dvst.commands._common import add_json_flag, print_table, require_positive, write_json
 
 
 def register(subparsers) -> None:
@@ -38,8 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
         if not args.name:
             raise DvstError("--add needs --name")
-        if args.eta is not None and not args.eta > 0:
-            raise DvstError(f"--eta must be > 0, got {args.eta}")
+        require_positive("--eta", args.eta)
         e = add_model(args.add, args.name, args.data_root, args.default, args.trained,
                       eta=args.eta, weights_name=args.weights)
         print(f"added {e.name}: PSNR {e.measured.psnr_db:.2f} dB at CBR {e.measured.payload_cbr:.4f} (10 dB)")

@@ -31,7 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--time-limit", type=float, metavar="MIN", help="stop this call after MIN minutes (checkpointed)")
     p.add_argument("--no-resume", action="store_true", help="ignore an existing checkpoint")
     p.add_argument("--pack", metavar="FILE.npz",
-                   help="write the config's footage (training, validation) into one file and exit; "
+                   help="write the config's training footage into one file and exit; "
                         "train elsewhere with --data-pack FILE.npz")
     p.add_argument("--data-pack", metavar="FILE.npz", help="read the footage from this pack instead of its sources")
     p.add_argument("--export", metavar="RUN_DIR", help="write RUN_DIR/model.pt from RUN_DIR/last.pt and exit")

@@ -53,9 +53,14 @@ def slim(src: str | os.PathLike, dest: str | os.PathLike) -> Path:
     moment estimates (the weights lose nothing that matters at fp16 precision for training).
     """
     state = load_training(src)
-    state["model"] = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()}
+    state["model"] = _half(state["model"])
     state["optimizer"] = {}
     return save_training(dest, state)
+
+
+def _half(model: dict) -> dict:
+    """The floating-point tensors of a state dict in float16, the rest as they are."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in model.items()}
 
 
 def split_slim(src: str | os.PathLike, dest_prefix: str | os.PathLike, max_bytes: float = 15e6) -> list[Path]:
@@ -63,7 +68,7 @@ def split_slim(src: str | os.PathLike, dest_prefix: str | os.PathLike, max_bytes
     ``max_bytes`` each, ``PREFIX.0.pt``, ``PREFIX.1.pt`` …, for a transfer with a per-file limit.
     Every shard is a training checkpoint holding part of the weights; :func:`join_slim` joins them."""
     state = load_training(src)
-    model = {k: v.half() if v.is_floating_point() else v for k, v in state["model"].items()}
+    model = _half(state["model"])
     shards: list[dict] = [{}]
     size = 0
     for k, v in model.items():

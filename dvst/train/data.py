@@ -12,7 +12,8 @@ Sources (``DataConfig``):
 - ``sources``: PNG folders, video files (PyAV: mp4, mkv, avi, y4m, …) or ``.yuv`` files given as
   ``path`` or ``path@WxH`` (raw YUV needs the size). A path without a suffix that does not exist
   is matched against ``path.*``.
-- ``pack``: one file written by :func:`write_pack` holding all of the above (the GPU recipe).
+- ``pack``: one file written by :func:`write_pack` holding the training footage of all of the
+  above (the GPU recipe); it replaces them, and there is no validation footage in it.
 - ``images``: photographs (PNG/JPEG files, or folders of them), each a one-frame sequence: the
   I-frame stages train on them, the GOP stages use them as stills under synthetic camera motion.
 - ``validation``: sources kept out of training; :func:`load_validation` reads them.
@@ -150,7 +151,7 @@ def read_images(root: str | Path, entries: list[str], max_short_side: int = 0) -
 def load_training(cfg: DataConfig) -> list[Sequence]:
     """Every training sequence of ``cfg`` (Vimeo septuplets, ``sources``, ``images``), preloaded."""
     if cfg.pack:
-        return read_pack(cfg.pack, "train")
+        return read_pack(cfg.pack)
     seqs: list[Sequence] = []
     if cfg.vimeo:
         seqs += read_vimeo(Path(cfg.root) / cfg.vimeo, cfg.vimeo_list, cfg.max_vimeo)
@@ -168,16 +169,18 @@ def load_training(cfg: DataConfig) -> list[Sequence]:
 
 
 def load_validation(cfg: DataConfig) -> list[Sequence]:
-    """The held-out validation clips: the first ``val_frames`` frames of each, full size."""
+    """The held-out validation clips: the first ``val_frames`` frames of each, full size (none
+    from a pack: it holds training footage only)."""
     if cfg.pack:
-        return read_pack(cfg.pack, "validation")
+        return []
     return [read_source(cfg.root, v, cfg.val_frames, 0) for v in cfg.validation]
 
 
 def load_validation_photos(cfg: DataConfig) -> list[Sequence]:
-    """The held-out photographs, full size, one-frame Sequences (coded as I-frames)."""
+    """The held-out photographs, full size, one-frame Sequences (coded as I-frames); none from
+    a pack."""
     if cfg.pack:
-        return read_pack(cfg.pack, "val_images")
+        return []
     return read_images(cfg.root, cfg.val_images, 0)
 
 
@@ -242,7 +245,7 @@ def write_pack(cfg: DataConfig, dest: str | Path, max_bytes: int = PACK_MAX_BYTE
     for seq, frames in zip(train, train_coded):
         for a in frames:
             arrays[f"f{len(arrays)}"] = a
-        index.append({"section": "train", "name": seq.name, "frames": len(frames)})
+        index.append({"name": seq.name, "frames": len(frames)})
     meta = {"format": PACK_FORMAT, "sequences": index, "jpeg_quality": quality}
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp.npz")
@@ -251,8 +254,8 @@ def write_pack(cfg: DataConfig, dest: str | Path, max_bytes: int = PACK_MAX_BYTE
     return dest
 
 
-def read_pack(path: str | Path, section: str) -> list[Sequence]:
-    """The sequences of one section (``train``) of a pack; other sections are empty."""
+def read_pack(path: str | Path) -> list[Sequence]:
+    """The training sequences of a pack written by :func:`write_pack`."""
     import io
     import json
 
@@ -269,10 +272,9 @@ def read_pack(path: str | Path, section: str) -> list[Sequence]:
             out, k = [], 0
             for entry in meta["sequences"]:
                 n = int(entry["frames"])
-                if entry["section"] == section:
-                    frames = [np.asarray(Image.open(io.BytesIO(z[f"f{k + i}"].tobytes())).convert("RGB"))
-                              for i in range(n)]
-                    out.append(Sequence(entry["name"], np.stack(frames)))
+                frames = [np.asarray(Image.open(io.BytesIO(z[f"f{k + i}"].tobytes())).convert("RGB"))
+                          for i in range(n)]
+                out.append(Sequence(entry["name"], np.stack(frames)))
                 k += n
     except (OSError, ValueError, KeyError) as e:
         raise DvstError(f"corrupt data pack {p}: {type(e).__name__}") from None
