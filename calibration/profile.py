@@ -11,6 +11,7 @@ DC, IQ imbalance, the carrier offset as the receiver's starting estimate).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from radio.profile import RadioProfile
 from sync.correction import RxCorrection
 
 VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -142,6 +145,10 @@ def apply_profile(profile: RadioProfile, cal: CalibrationProfile | str | os.Path
     and ``rx_correction`` for the receiver. The carrier offset is kept in ppm, so a profile on
     another carrier still gets the right starting estimate."""
     c = _as_calibration(cal)
+    if not math.isclose(c.sample_rate, profile.sample_rate, rel_tol=1e-6):
+        # gains and the noise floor were measured in another bandwidth: usable, but not exact
+        log.warning("the calibration profile was measured at %.6g S/s, the link runs at %.6g S/s",
+                    c.sample_rate, profile.sample_rate)
     values = {f.name: getattr(profile, f.name) for f in dataclasses.fields(RadioProfile)}
     if c.gain is not None and c.gain.tx_gain_db is not None:
         values.update(tx_gain_db=c.gain.tx_gain_db, rx_gain_db=c.gain.rx_gain_db, gain_control_mode="manual")

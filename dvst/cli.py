@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import pkgutil
+import signal
 import sys
+import threading
+from typing import NoReturn
 
 from dvst import __version__
-from dvst.errors import DvstError
+from dvst.errors import DvstError, Terminated
 
 
 def build_parser() -> argparse.ArgumentParser:
     import dvst.commands as commands
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="dvst", description="Deep video semantic transmission over PlutoSDR radios.")
     parser.add_argument("--version", action="version", version=f"dvst {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -33,25 +37,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad flags get one line (``dvst CMD: error: …``) and status 2, not the usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)} (see {self.prog} --help)\n")
+
+
+MAX_MESSAGE = 300  # characters of an error line: a value echoed back cannot flood the terminal
+
+
+def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class _LogFormat(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"dvst: {record.levelname.lower()}: {one_line(record.getMessage())}"
+
+
+def _setup_logging() -> None:
+    """Library modules log; the command prints their warnings as ``dvst: warning: …``."""
+    root = logging.getLogger()
+    if not any(getattr(h, "_dvst", False) for h in root.handlers):
+        h = logging.StreamHandler(sys.stderr)
+        h.setFormatter(_LogFormat())
+        h._dvst = True  # type: ignore[attr-defined]
+        root.addHandler(h)
+    root.setLevel(logging.WARNING)
+
+
+def _on_sigterm(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _setup_logging()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)  # stop as on Ctrl-C: outputs closed, state written
     try:
         return int(args.func(args) or 0)
     except DvstError as e:
-        print(f"dvst: error: {' '.join(str(e).split())}", file=sys.stderr)  # one line, always
+        print(f"dvst: error: {one_line(e)}", file=sys.stderr)  # one line, always
         return 2
+    except Terminated:
+        print("dvst: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("dvst: interrupted", file=sys.stderr)
         return 130
     except Exception as e:  # a bug: one line unless the user asks for the traceback
         if os.environ.get("DVST_DEBUG"):
             raise
-        print(f"dvst: internal error: {type(e).__name__}: {e} (set DVST_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(f"dvst: internal error: {one_line(f'{type(e).__name__}: {e}')} "
+              f"(set DVST_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
 
 

@@ -46,10 +46,42 @@ def resolve_config(name_or_path: str | os.PathLike, kind: str) -> Path:
     return shipped
 
 
+MAX_YAML_BYTES = 1 << 20     # a configuration file is a few kB; a larger one is a mistake or an attack
+MAX_YAML_VALUES = 100_000    # scalars and containers after alias expansion ("billion laughs")
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, built without expanding the whole value
+    (an error message must stay one short line whatever the file holds)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlevel, r.maxlist, r.maxtuple, r.maxdict, r.maxstring, r.maxother = 2, 4, 4, 4, limit, limit
+    text = r.repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _expanded_size(data: Any, limit: int) -> int:
+    """How many values ``data`` holds with every alias expanded, counting up to ``limit`` + 1."""
+    n, stack = 0, [data]
+    while stack and n <= limit:
+        v = stack.pop()
+        n += 1
+        if isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+    return n
+
+
 def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a YAML mapping with ``yaml.safe_load``; a missing or malformed file is a DvstError."""
+    """Read a YAML mapping with ``yaml.safe_load``; a missing, malformed or oversized file
+    (over MAX_YAML_BYTES, or MAX_YAML_VALUES once aliases are expanded) is a DvstError."""
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > MAX_YAML_BYTES:
+            raise DvstError(f"config file {p} is larger than {MAX_YAML_BYTES >> 10} kB")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DvstError(f"config file not found: {p}") from None
@@ -64,6 +96,8 @@ def load_yaml(path: str | os.PathLike) -> dict[str, Any]:
         raise DvstError(f"bad YAML in {p}{where}: {what}") from None
     if data is None:
         return {}
+    if _expanded_size(data, MAX_YAML_VALUES) > MAX_YAML_VALUES:
+        raise DvstError(f"{p}: more than {MAX_YAML_VALUES} values once its aliases are expanded")
     if not isinstance(data, dict):
         raise DvstError(f"{p}: expected a mapping at the top level, got {type(data).__name__}")
     return data
@@ -85,37 +119,37 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
                 return _coerce(value, a, where)
             except DvstError as e:
                 errors.append(str(e))
-        raise DvstError(errors[0] if errors else f"{where}: bad value {value!r}")
+        raise DvstError(errors[0] if errors else f"{where}: bad value {brief(value)}")
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
-            raise DvstError(f"{where}: expected a mapping, got {value!r}")
+            raise DvstError(f"{where}: expected a mapping, got {brief(value)}")
         return from_mapping(tp, value, where)
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise DvstError(f"{where}: expected a list, got {value!r}")
+            raise DvstError(f"{where}: expected a list, got {brief(value)}")
         inner = args[0] if args else Any
         items = [_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(value, Mapping):
-            raise DvstError(f"{where}: expected a mapping, got {value!r}")
+            raise DvstError(f"{where}: expected a mapping, got {brief(value)}")
         vt = args[1] if len(args) == 2 else Any
         return {k: _coerce(v, vt, f"{where}.{k}") for k, v in value.items()}
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise DvstError(f"{where}: expected a number, got {value!r}")
+            raise DvstError(f"{where}: expected a number, got {brief(value)}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise DvstError(f"{where}: expected an integer, got {value!r}")
+            raise DvstError(f"{where}: expected an integer, got {brief(value)}")
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise DvstError(f"{where}: expected true or false, got {value!r}")
+            raise DvstError(f"{where}: expected true or false, got {brief(value)}")
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise DvstError(f"{where}: expected a string, got {value!r}")
+            raise DvstError(f"{where}: expected a string, got {brief(value)}")
         return value
     return value
 

@@ -9,3 +9,8 @@ other exception is a bug.
 
 class DvstError(Exception):
     """A user-facing error whose message fits on one line."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that a run stops as it does on Ctrl-C: outputs
+    closed and playable, the summary marked as cut short."""

@@ -21,7 +21,7 @@ def dvst(*args, cwd=None, timeout=600):  # a cold numba cache compiles for minut
 def one_line_error(r, *words):
     assert r.returncode == 2, (r.returncode, r.stderr)
     lines = [ln for ln in r.stderr.splitlines() if ln.strip() and not ln.startswith("dvst: warning")]
-    assert len(lines) == 1 and lines[0].startswith("dvst: error:"), r.stderr
+    assert len(lines) == 1 and lines[0].startswith("dvst") and ": error: " in lines[0], r.stderr
     assert "Traceback" not in r.stderr
     for w in words:
         assert w in lines[0], lines[0]

@@ -42,7 +42,22 @@ def read(path: str | os.PathLike) -> dict:
         raise DvstError(f"checkpoint {p} is corrupt or not a DVST checkpoint ({type(e).__name__})") from None
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise DvstError(f"{p} is not a DVST codec checkpoint")
+    for key, kind in (("config", dict), ("state_dict", dict)):
+        if not isinstance(blob.get(key), kind):
+            what = "missing" if key not in blob else f"a {type(blob[key]).__name__}, not a mapping"
+            raise DvstError(f"checkpoint {p.name}: its {key!r} is {what}")
+    check_state_dict(blob["state_dict"], f"checkpoint {p.name}")
     return blob
+
+
+def check_state_dict(state: dict, where: str) -> None:
+    """A DvstError naming the first entry of ``state`` that is not a tensor, or the first
+    floating-point tensor holding NaN or infinity (weights that would load and decode garbage)."""
+    for k, v in state.items():
+        if not isinstance(k, str) or not isinstance(v, torch.Tensor):
+            raise DvstError(f"{where}: entry {str(k)[:80]!r} is not a tensor")
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+            raise DvstError(f"{where}: tensor {k} holds NaN or infinite values")
 
 
 def load(path: str | os.PathLike, config: ModelConfig | None = None):

@@ -29,8 +29,56 @@ def require_positive(flag: str, value: float | None) -> None:
         raise DvstError(f"{flag} must be a positive number, got {value}")
 
 
+def output_path(*suffixes: str):
+    """An argparse ``type`` for an output file: checked when the flags are parsed, before any
+    work, so a bad path never throws away the figures of a finished run. ``suffixes``: the
+    accepted file name endings (none: any)."""
+
+    def check(value: str) -> str:
+        try:
+            check_output_path(value, suffixes)
+        except DvstError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+        return value
+
+    return check
+
+
+def check_output_path(path: str | os.PathLike, suffixes: Iterable[str] = ()) -> None:
+    """A DvstError unless ``path`` can be created as a file: not a folder, a known ending, and
+    an existing, writable folder above it (missing folders below that one are created later)."""
+    p = Path(path)
+    suffixes = tuple(suffixes)
+    if not str(path) or p.is_dir() or str(path).endswith(os.sep):
+        raise DvstError(f"{str(path)[:200]!r} is a folder; name a file")
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise DvstError(f"{p.name[:200]!r}: the file name must end in {' or '.join(suffixes)}")
+    parent = p.absolute().parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise DvstError(f"cannot write {str(p)[:200]}: {parent} is not a writable folder")
+    if p.exists() and not os.access(p, os.W_OK):
+        raise DvstError(f"cannot write {str(p)[:200]}: permission denied")
+
+
+VIDEO_OUT = (".mp4", ".mkv", ".mov")
+
+
+def count_arg(value: str) -> int:
+    """An argparse ``type``: an integer >= 0, with a one-line message otherwise."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value[:40]!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+    return n
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", metavar="FILE", help="write the figures to this JSON file")
+    parser.add_argument("--json", metavar="FILE", type=output_path(),
+                        help="write the figures to this JSON file")
 
 
 def _plain(obj: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dvst.commands._common import add_config_flag
+from dvst.commands._common import add_config_flag, output_path
 from dvst.errors import DvstError
 from dvst.link.config import add_link_flags, link_config
 
@@ -29,7 +29,7 @@ def register(sub) -> None:
     add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop", "radio",
                    "seed", "size", "uri", "lo_hz", "tx_gain_db", "rx_gain_db", "calibration")
     p.add_argument("--no-start", dest="start", action="store_false", help="open the window without starting")
-    p.add_argument("--screenshot", metavar="FILE.png",
+    p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
                    help="run headless until --frames frames were received, save the window as PNG, exit")
     p.add_argument("--png-colors", type=int, metavar="N",
                    help="with --screenshot: a palette of N colours (2..256), a smaller file for docs")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.config import add_link_flags, link_config
+from dvst.link.runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -16,18 +17,19 @@ def register(sub) -> None:
                    help="video file, PNG folder, .yuv (with --size) or 'demo' (default)")
     add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
                    "radio", "seed", "size")
-    p.add_argument("--out", metavar="FILE.mp4", help="write original | reconstruction side by side")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write original | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")
-    p.add_argument("--screenshot", metavar="FILE.png",
+    p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
                    help="run the window headless until the last frame and save it as PNG")
     add_json_flag(p)
+    add_run_flags(p)
     add_config_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from dvst.link.build import loopback_session
-    from dvst.link.runner import print_summary, run_session
+    from dvst.link.runner import finish, run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
@@ -36,15 +38,13 @@ def run(args) -> int:
     session = loopback_session(cfg, args.input)
     if args.out:
         session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
+    title = f"loopback over {session.device_name}"
+    total = cfg.frames or getattr(session.source, "n_frames", None)
     if args.screenshot:
-        summary = gui_screenshot(session, args.screenshot, cfg.frames or getattr(session.source, "n_frames", None))
-    elif args.gui:
-        summary = show_gui(session, "dvst loopback")
-    else:
-        summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "loopback")
-    print_summary(summary, f"loopback over {session.device_name}")
-    write_json(args.json, summary)
-    return 0
+        return finish(args, gui_screenshot(session, args.screenshot, total), title)
+    if args.gui:
+        return finish(args, show_gui(session, "dvst loopback"), title)
+    return run_command(session, args, total, "loopback", title)
 
 
 def show_gui(session, title: str) -> dict:

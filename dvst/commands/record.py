@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.commands._common import add_config_flag, add_json_flag, output_path
 from dvst.link.config import add_link_flags, link_config
 
 
@@ -14,7 +14,8 @@ def register(sub) -> None:
                     "open, channel-simulate and hand back to `dvst replay`. With --uri the board "
                     "transmits INPUT and what it receives (TX cabled to RX) is recorded instead.")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
-    p.add_argument("--out", required=True, metavar="CAPTURE.sigmf-meta", help="the recording to write")
+    p.add_argument("--out", required=True, metavar="CAPTURE.sigmf-meta", type=output_path(),
+                   help="the recording to write")
     add_link_flags(p, "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "device", "lo_hz",
                    "sample_rate", "tx_gain_db", "rx_gain_db", "calibration")
     add_json_flag(p)
@@ -24,7 +25,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from dvst.link.build import record_session
-    from dvst.link.runner import print_summary, run_session
+    from dvst.link.runner import finish, run_session
 
     cfg = link_config(args)
     if cfg.frames is None and args.input == "demo":
@@ -32,6 +33,4 @@ def run(args) -> int:
     session = record_session(cfg, args.input, args.out)
     summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "record")
     summary["recording"] = str(args.out)
-    print_summary(summary, f"recorded to {args.out}")
-    write_json(args.json, summary)
-    return 0
+    return finish(args, summary, f"recorded to {args.out}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.config import add_link_flags, link_config
+from dvst.link.runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -14,28 +15,21 @@ def register(sub) -> None:
                     "sample rate), with the same concealment as a live receiver.")
     p.add_argument("capture", metavar="CAPTURE.sigmf-meta", help="the recording")
     p.add_argument("--reference", metavar="INPUT", help="the transmitted video, for PSNR / MS-SSIM")
-    p.add_argument("--out", metavar="FILE.mp4", help="write reference | reconstruction side by side")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write reference | reconstruction side by side")
     add_link_flags(p, "model", "radio", "sample_rate", "frames", "size")
     add_json_flag(p)
+    add_run_flags(p)
     add_config_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from dvst.link.build import replay_session
-    from dvst.link.runner import print_summary, run_session
+    from dvst.link.runner import run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
     session = replay_session(args.capture, cfg, reference=args.reference)
     if args.out:
         session.sinks.append(VideoFileSink(args.out))
-    summary = run_session(session, cfg.frames, "replay")
-    if not summary.get("frames_received") and not summary.get("frames_waiting"):  # noise, silence, …
-        import sys
-
-        print(f"dvst: warning: no DVST frame found in {args.capture} "
-              f"({summary.get('bursts_failed') or 0} bursts with a bad header)", file=sys.stderr)
-    print_summary(summary, f"replayed {args.capture}")
-    write_json(args.json, summary)
-    return 0
+    return run_command(session, args, cfg.frames, "replay", f"replayed {args.capture}")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.config import add_link_flags, link_config
+from dvst.link.runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -15,28 +16,26 @@ def register(sub) -> None:
     add_link_flags(p, "uri", "device", "lo_hz", "sample_rate", "rx_gain_db", "calibration", "frames", "model",
                    "radio")
     p.add_argument("--reference", metavar="INPUT", help="the transmitted video, for PSNR / MS-SSIM")
-    p.add_argument("--out", metavar="FILE.mp4", help="write reference | reconstruction side by side")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write reference | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")
     add_json_flag(p)
+    add_run_flags(p)
     add_config_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from dvst.link.build import rx_session
-    from dvst.link.runner import print_summary, run_session
+    from dvst.link.runner import finish, run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
     session = rx_session(cfg, reference=args.reference)
     if args.out:
         session.sinks.append(VideoFileSink(args.out))
+    title = f"received with {session.device_name}"
     if args.gui:
         from dvst.commands.loopback import show_gui
 
-        summary = show_gui(session, "dvst rx")
-    else:
-        summary = run_session(session, cfg.frames, "rx")
-    print_summary(summary, f"received with {session.device_name}")
-    write_json(args.json, summary)
-    return 0
+        return finish(args, show_gui(session, "dvst rx"), title)
+    return run_command(session, args, cfg.frames, "rx", title)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, write_json
+from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.config import add_link_flags, link_config
+from dvst.link.runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -17,15 +18,16 @@ def register(sub) -> None:
                    "frames", "model", "cbr", "gop", "radio", "size")
     p.add_argument("--cable", action="store_true",
                    help="also receive on the same board (one Pluto, TX cabled to RX)")
-    p.add_argument("--out", metavar="FILE.mp4", help="with --cable: write original | reconstruction")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="with --cable: write original | reconstruction")
     add_json_flag(p)
+    add_run_flags(p)
     add_config_flag(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from dvst.link.build import tx_session
-    from dvst.link.runner import print_summary, run_session
+    from dvst.link.runner import run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
@@ -36,7 +38,5 @@ def run(args) -> int:
     session = tx_session(cfg, args.input, cable=args.cable)
     if args.out and args.cable:
         session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
-    summary = run_session(session, cfg.frames or getattr(session.source, "n_frames", None), "tx")
-    print_summary(summary, f"transmitted from {session.device_name}")
-    write_json(args.json, summary)
-    return 0
+    return run_command(session, args, cfg.frames or getattr(session.source, "n_frames", None), "tx",
+                       f"transmitted from {session.device_name}")

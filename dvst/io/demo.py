@@ -7,6 +7,8 @@ which is what the motion link of the codec has to follow.
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import numpy as np
 
 from dvst.io.video import FrameSource
@@ -23,8 +25,8 @@ def _photo(name: str) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3], dtype=np.uint8)
 
 
-def camera_path(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int = 0) -> np.ndarray:
-    """Frames [n_frames, H, W, 3] of a smooth pan and zoom over ``img`` (bilinear crops).
+def camera_frames(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int = 0) -> Iterator[np.ndarray]:
+    """Frames [H, W, 3] uint8, one at a time, of a smooth pan and zoom over ``img`` (bilinear crops).
 
     size: (W, H) of the output. The path is a seeded random walk in position and zoom, so a
     clip is reproducible.
@@ -40,7 +42,6 @@ def camera_path(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int
     cx = iw / 2 + 0.5 * span_x * np.sin(2 * np.pi * (t * rng.uniform(0.2, 0.6) + rng.uniform()))
     cy = ih / 2 + 0.5 * span_y * np.sin(2 * np.pi * (t * rng.uniform(0.2, 0.6) + rng.uniform()))
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    out = np.empty((n_frames, h, w, 3), np.uint8)
     src = img.astype(np.float32)
     for k in range(n_frames):
         x = cx[k] + (xs - w / 2) * scale[k]
@@ -51,19 +52,22 @@ def camera_path(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int
         fy = np.clip(y - y0, 0, 1)[..., None]
         top = src[y0, x0] * (1 - fx) + src[y0, x0 + 1] * fx
         bot = src[y0 + 1, x0] * (1 - fx) + src[y0 + 1, x0 + 1] * fx
-        out[k] = np.clip(top * (1 - fy) + bot * fy + 0.5, 0, 255).astype(np.uint8)
-    return out
+        yield np.clip(top * (1 - fy) + bot * fy + 0.5, 0, 255).astype(np.uint8)
+
+
+def demo_stream(n_frames: int = 60, size: tuple[int, int] = (416, 240), scene_len: int = 30) -> Iterator[np.ndarray]:
+    """The demo clip, frame by frame (memory does not grow with ``n_frames``): a new
+    photograph every ``scene_len`` frames."""
+    for s in range((n_frames + scene_len - 1) // scene_len):
+        n = min(scene_len, n_frames - s * scene_len)
+        yield from camera_frames(_photo(PHOTOS[s % len(PHOTOS)]), n, size, seed=s)
 
 
 def demo_frames(n_frames: int = 60, size: tuple[int, int] = (416, 240), scene_len: int = 30) -> np.ndarray:
-    """The demo clip as [T, H, W, 3] uint8: a new photograph every ``scene_len`` frames."""
-    clips = []
-    for s in range((n_frames + scene_len - 1) // scene_len):
-        n = min(scene_len, n_frames - s * scene_len)
-        clips.append(camera_path(_photo(PHOTOS[s % len(PHOTOS)]), n, size, seed=s))
-    return np.concatenate(clips)
+    """The demo clip as one array [T, H, W, 3] uint8 (for short clips: benchmarks, tests)."""
+    return np.stack(list(demo_stream(n_frames, size, scene_len)))
 
 
 def demo_source(n_frames: int = 60, size: tuple[int, int] = (416, 240)) -> FrameSource:
-    frames = demo_frames(n_frames, size)
-    return FrameSource("demo", size[0], size[1], 25.0, n_frames, lambda: iter(frames))
+    """The demo clip as a FrameSource, generated as it is read."""
+    return FrameSource("demo", size[0], size[1], 25.0, n_frames, lambda: demo_stream(n_frames, size))

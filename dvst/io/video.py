@@ -8,6 +8,7 @@ Raw YUV and PyAV use BT.601 limited range, FFmpeg's default.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,16 @@ class FrameSource:
 
 
 MAX_SIDE = 8192  # pixels; 8K video fits, a typo like 100000x100000 is an error, not a MemoryError
+MAX_PIXELS = 8192 * 4320  # per frame: 8K UHD
+MAX_HELD_BYTES = 4 << 30  # frames read into one array ([T, H, W, 3] uint8) at most
+
+
+def check_frame_size(width: int, height: int, what: str) -> None:
+    """A DvstError for a frame larger than MAX_SIDE on a side or MAX_PIXELS in all, checked from
+    the header before any pixel is decoded (a 20000x20000 PNG is a few kB on disk)."""
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise DvstError(f"{what}: {width}x{height} frames are larger than the limit of "
+                        f"{MAX_SIDE} pixels on a side and {MAX_PIXELS // 10**6} Mpixel")
 
 
 def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
@@ -51,8 +62,7 @@ def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
         raise DvstError(f"--size must look like 416x240, got {size!r}") from None
     if w <= 0 or h <= 0 or w % 2 or h % 2:
         raise DvstError(f"--size must be positive and even for YUV 4:2:0, got {size!r}")
-    if w > MAX_SIDE or h > MAX_SIDE:
-        raise DvstError(f"--size {size!r} is larger than {MAX_SIDE} pixels on a side")
+    check_frame_size(w, h, "--size")
     return w, h
 
 
@@ -91,8 +101,9 @@ def _read_png(path: Path) -> np.ndarray:
 
     try:
         with Image.open(path) as im:
+            check_frame_size(im.width, im.height, str(path))
             return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except (OSError, UnidentifiedImageError, ValueError) as e:
+    except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
         raise DvstError(f"cannot read image {path}: {e}") from None
 
 
@@ -110,6 +121,7 @@ def _av_source(path: Path, max_frames: int | None) -> FrameSource:
     container.close()
     if not w or not h:
         raise DvstError(f"cannot open video {path}: no frame size")
+    check_frame_size(w, h, str(path))
     if max_frames and n:
         n = min(n, max_frames)
 
@@ -147,7 +159,10 @@ def _yuv_source(path: Path, size: tuple[int, int] | None, max_frames: int | None
     total = path.stat().st_size
     if total < frame_bytes:
         raise DvstError(f"{path}: smaller than one {w}x{h} YUV 4:2:0 frame")
-    n = total // frame_bytes
+    n, rest = divmod(total, frame_bytes)
+    if rest:
+        raise DvstError(f"{path}: {total} bytes is not a whole number of {w}x{h} YUV 4:2:0 frames "
+                        f"({n} frames and {rest} bytes more); is --size right?")
     if max_frames:
         n = min(n, max_frames)
 
@@ -191,15 +206,33 @@ def open_source(spec: str | os.PathLike | None, size: str | tuple[int, int] | No
 
 def read_frames(spec: str | os.PathLike | None, size: str | tuple[int, int] | None = None,
                 max_frames: int | None = None) -> np.ndarray:
-    """All frames of a source as one array [T, H, W, 3] uint8."""
-    frames = list(open_source(spec, size, max_frames))
+    """All frames of a source as one array [T, H, W, 3] uint8, at most MAX_HELD_BYTES of them
+    (a longer input is a DvstError that asks for a frame limit, not a MemoryError)."""
+    src = open_source(spec, size, max_frames)
+    frame_bytes = src.width * src.height * 3
+    limit = MAX_HELD_BYTES // frame_bytes
+    if src.n_frames is not None and src.n_frames > limit:
+        raise DvstError(f"{spec}: {src.n_frames} frames of {src.width}x{src.height} do not fit in "
+                        f"{MAX_HELD_BYTES >> 30} GiB of memory; read at most {limit} frames")
+    frames = []
+    for f in src:
+        if len(frames) >= limit:
+            raise DvstError(f"{spec}: more than {limit} frames of {src.width}x{src.height} do not fit "
+                            f"in {MAX_HELD_BYTES >> 30} GiB of memory; read fewer frames")
+        frames.append(f)
     if not frames:
         raise DvstError(f"no frames could be decoded from {spec}")
     return np.stack(frames)
 
 
-def write_video(path: str | os.PathLike, frames, fps: float = 25.0, crf: int = 12) -> None:
-    """Write RGB uint8 frames [H, W, 3] to a video file (H.264 in mp4/mkv, lossless-ish crf)."""
+def write_video(path: str | os.PathLike, frames, fps: float = 25.0, crf: int = 12) -> int:
+    """Write RGB uint8 frames [H, W, 3] to a video file as they come; → frames written.
+
+    H.264 (lossless-ish crf, no B-frames or look-ahead, so a frame leaves the encoder at once)
+    in fragmented MP4/MOV with a fragment every second (``frag_keyframe`` + one key frame per
+    second) or in Matroska: memory does not grow with the length, and a run killed without
+    warning leaves a playable file up to its last fragment.
+    """
     import av
     from fractions import Fraction
 
@@ -209,17 +242,24 @@ def write_video(path: str | os.PathLike, frames, fps: float = 25.0, crf: int = 1
         raise DvstError("no frames to write")
     h, w = first.shape[:2]
     p = Path(path)
+    rate = Fraction(fps).limit_denominator(1001)
+    options = {"movflags": "frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"} \
+        if p.suffix.lower() in (".mp4", ".mov", ".m4v") else {"flush_packets": "1"}
+    n = 0
     try:
-        with av.open(str(p), "w") as c:
-            s = c.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        with av.open(str(p), "w", options=options) as c:
+            s = c.add_stream("libx264", rate=rate)
             s.width, s.height = w - w % 2, h - h % 2
             s.pix_fmt = "yuv420p"
-            s.options = {"crf": str(crf), "preset": "veryfast"}
-            for img in [first, *frames]:
+            s.options = {"crf": str(crf), "preset": "veryfast", "tune": "zerolatency",
+                         "g": str(max(1, round(float(rate))))}
+            for img in itertools.chain([first], frames):
                 vf = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: s.height, : s.width]), format="rgb24")
                 for pkt in s.encode(vf):
                     c.mux(pkt)
+                n += 1
             for pkt in s.encode():
                 c.mux(pkt)
-    except (av.error.FFmpegError, OSError) as e:
+    except (av.error.FFmpegError, OSError, ValueError) as e:
         raise DvstError(f"cannot write video {p}: {e}") from None
+    return n

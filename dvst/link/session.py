@@ -331,6 +331,9 @@ class LinkSession:
             n, payload, air = self._sent_totals
             extra["payload_cbr_sent"] = payload / n / pixels
             extra["air_cbr_sent"] = air / n / pixels
+        if self.tx is not None and self.rx is not None:  # loopback: sent, neither shown nor concealed
+            extra["frames_in_flight"] = max(0, self.frames_sent - self.summary_sink.tally.count
+                                            - self.frames_waiting)
         out = self.summary_sink.summary(self.frames_sent if self.tx is not None else None, elapsed, extra)
         if self.rx is None and "payload_cbr_sent" in extra:  # a transmitter alone: what it sent
             out["payload_cbr"], out["air_cbr"] = extra["payload_cbr_sent"], extra["air_cbr_sent"]
@@ -544,6 +547,7 @@ class LinkSession:
         cap = self._captures.pop(d.index, None)
         for k in [k for k in self._captures if k < d.index - 64]:  # frames the receiver never saw
             self._captures.pop(k, None)
+            self.tx_log.pop(k, None)
         original = cap[0] if cap else (self.reference(d.index) if self.reference else None)
         self._emit_times.append(now)
         fps = None

@@ -1,13 +1,18 @@
-"""Where FrameStats go: the side-by-side video file, the JSON summary, the display queue."""
+"""Where FrameStats go: the side-by-side video file, the JSON summary and per-frame JSON Lines,
+the display queue."""
 
 from __future__ import annotations
 
+import json
+import math
 import queue
 import threading
+from pathlib import Path
 
 import numpy as np
 
-from dvst.link.stats import FrameStats, summarise
+from dvst.errors import DvstError
+from dvst.link.stats import FrameStats, RunTally
 
 
 class Sink:
@@ -92,15 +97,48 @@ class VideoFileSink(Sink):
 
 
 class SummarySink(Sink):
-    """Keeps the scalar part of every FrameStats for the JSON summary (arrays dropped)."""
+    """The running totals behind the JSON summary (constant memory per frame)."""
 
     def __init__(self) -> None:
-        self.stats: list[FrameStats] = []
+        self.tally = RunTally()
 
     def put(self, stats: FrameStats) -> None:
-        light = FrameStats(**{**stats.__dict__, "original": None, "reconstruction": None,
-                              "constellation": {}, "channel_mag": None, "rx_snippet": None})
-        self.stats.append(light)
+        self.tally.add(stats)
 
     def summary(self, frames_sent: int | None, elapsed_s: float | None, extra: dict | None = None) -> dict:
-        return summarise(self.stats, frames_sent, elapsed_s, extra)
+        return self.tally.summary(frames_sent, elapsed_s, extra)
+
+
+def _json_value(v):
+    if isinstance(v, (np.generic,)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # JSON has no inf/nan
+    return v
+
+
+class JsonLinesSink(Sink):
+    """One JSON object per emitted frame (FrameStats.summary()), written and flushed as it
+    arrives: a run cut short keeps every record up to its last frame."""
+
+    def __init__(self, path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._f = open(self.path, "w", encoding="utf-8")
+        except OSError as e:
+            raise DvstError(f"cannot write {self.path}: {e}") from None
+
+    def put(self, stats: FrameStats) -> None:
+        rec = {k: _json_value(v) for k, v in stats.summary().items()}
+        self._f.write(json.dumps(rec) + "\n")
+        self._f.flush()
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def frames_log_path(json_path) -> Path:
+    """Where the per-frame records of ``--json RUN.json`` go: ``RUN.frames.jsonl`` beside it."""
+    p = Path(json_path)
+    return p.with_name((p.stem if p.suffix.lower() == ".json" else p.name) + ".frames.jsonl")

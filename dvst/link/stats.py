@@ -6,6 +6,7 @@ numpy only, so the GUI can import it without torch.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,44 +67,50 @@ class FrameStats:
         return {k: getattr(self, k) for k in keys}
 
 
-def percentile(values, q: float) -> float | None:
-    """q-th percentile of the finite values, None when there are none."""
-    v = np.asarray([x for x in values if x is not None and math.isfinite(x)], np.float64)
-    return float(np.percentile(v, q)) if v.size else None
+class RunTally:
+    """Running totals of a run's FrameStats, in constant memory per frame (a float32 latency).
 
-
-def mean_or_none(values) -> float | None:
-    v = [x for x in values if x is not None and math.isfinite(x)]
-    return float(np.mean(v)) if v else None
-
-
-def summarise(stats: list[FrameStats], frames_sent: int | None, elapsed_s: float | None = None,
-              extra: dict | None = None) -> dict:
-    """The JSON summary of a run: counts, mean quality, CBRs, measured SNR, fps, latency.
-
+    A receiver may run for hours: the per-frame records go to a JSON Lines file as they arrive
+    (:class:`dvst.link.sinks.JsonLinesSink`), and the summary is built from these totals.
     psnr_db / msssim_db average every emitted frame (concealed ones included: that is what the
     viewer saw); ``*_decoded`` average only the decoded ones. fps = emitted frames / elapsed_s.
     """
-    decoded = [s for s in stats if s.status == "decoded"]
-    concealed = [s for s in stats if s.status == "concealed"]
-    lat = [s.latency_ms for s in stats]
-    out = {
-        "frames_sent": frames_sent,
-        "frames_received": len(stats),
-        "frames_decoded": len(decoded),
-        "frames_concealed": len(concealed),
-        "psnr_db": mean_or_none(s.psnr_db for s in stats),
-        "msssim_db": mean_or_none(s.msssim_db for s in stats),
-        "psnr_db_decoded": mean_or_none(s.psnr_db for s in decoded),
-        "msssim_db_decoded": mean_or_none(s.msssim_db for s in decoded),
-        "payload_cbr": mean_or_none(s.payload_cbr for s in stats),
-        "air_cbr": mean_or_none(s.air_cbr for s in stats),
-        "snr_measured_db": mean_or_none(s.snr_measured_db for s in decoded),
-        "fps": (len(stats) / elapsed_s) if elapsed_s else None,
-        "latency_ms_p50": percentile(lat, 50),
-        "latency_ms_p95": percentile(lat, 95),
-        "frames": [s.summary() for s in stats],
-    }
-    if extra:
-        out.update(extra)
-    return out
+
+    _MEANS = (("psnr_db", "psnr_db", False), ("msssim_db", "msssim_db", False),
+              ("psnr_db_decoded", "psnr_db", True), ("msssim_db_decoded", "msssim_db", True),
+              ("payload_cbr", "payload_cbr", False), ("air_cbr", "air_cbr", False),
+              ("snr_measured_db", "snr_measured_db", True))
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.decoded = 0
+        self.concealed = 0
+        self._sum = {k: 0.0 for k, _, _ in self._MEANS}
+        self._n = {k: 0 for k, _, _ in self._MEANS}
+        self._latency = array("f")
+
+    def add(self, s: FrameStats) -> None:
+        self.count += 1
+        self.decoded += s.status == "decoded"
+        self.concealed += s.status == "concealed"
+        for key, attr, decoded_only in self._MEANS:
+            v = getattr(s, attr)
+            if v is not None and math.isfinite(v) and (s.status == "decoded" or not decoded_only):
+                self._sum[key] += v
+                self._n[key] += 1
+        if s.latency_ms is not None and math.isfinite(s.latency_ms):
+            self._latency.append(s.latency_ms)
+
+    def summary(self, frames_sent: int | None, elapsed_s: float | None = None,
+                extra: dict | None = None) -> dict:
+        """The JSON summary of a run: counts, mean quality, CBRs, measured SNR, fps, latency."""
+        out = {"frames_sent": frames_sent, "frames_received": self.count,
+               "frames_decoded": self.decoded, "frames_concealed": self.concealed}
+        out.update({k: (self._sum[k] / self._n[k] if self._n[k] else None) for k, _, _ in self._MEANS})
+        lat = np.frombuffer(self._latency, np.float32) if len(self._latency) else None
+        out.update({"fps": (self.count / elapsed_s) if elapsed_s else None,
+                    "latency_ms_p50": float(np.percentile(lat, 50)) if lat is not None else None,
+                    "latency_ms_p95": float(np.percentile(lat, 95)) if lat is not None else None})
+        if extra:
+            out.update(extra)
+        return out

@@ -43,6 +43,11 @@ def load_training(path: str | os.PathLike, map_location: str | torch.device = "c
         raise DvstError(f"corrupt checkpoint {p}: {first[:160]}") from None
     if not isinstance(state, dict) or any(k not in state for k in KEYS):
         raise DvstError(f"{p} is not a DVST training checkpoint")
+    if not isinstance(state["model"], dict):
+        raise DvstError(f"training checkpoint {p.name}: its weights are not a mapping")
+    from dvst.codec.checkpoint import check_state_dict
+
+    check_state_dict(state["model"], f"training checkpoint {p.name}")
     return state
 
 

@@ -30,6 +30,11 @@ from radio.devices.base import DEFAULTS, Device
 class Air:
     """One direction of a simulated link: transmit queue -> channel -> received stream."""
 
+    # Like a DAC's buffers, the air holds a bounded backlog: a transmitter that runs ahead of
+    # the receiver waits (up to BACKLOG_WAIT_S per burst, then goes on) instead of growing memory.
+    MAX_BACKLOG = 1 << 21       # complex samples queued (16 MiB, ~1 s at 2 MS/s)
+    BACKLOG_WAIT_S = 2.0
+
     def __init__(self, config: ChannelConfig, seed: int = 0, realtime: bool = False):
         self.config = config
         self.seed = int(seed)
@@ -45,6 +50,8 @@ class Air:
         self.tx_settings: dict[str, Any] | None = None   # the transmitting device's settings
         self.rx_settings: dict[str, Any] | None = None   # the receiving device's settings
         self._lock = threading.RLock()   # a session may transmit and receive from two threads
+        self._drained = threading.Condition(self._lock)
+        self._backlog = 0                # samples in _queue
 
     def set_config(self, config: ChannelConfig) -> None:
         """Swap the scenario while streaming (new SNR, offsets, multipath): a fresh
@@ -59,22 +66,27 @@ class Air:
         with self._lock:
             if cyclic:
                 self._queue.clear()
+                self._backlog = 0
                 self._cyclic, self._cyclic_pos = samples.copy(), 0
             else:
                 self._cyclic = None
+                self._drained.wait_for(lambda: self._backlog < self.MAX_BACKLOG, self.BACKLOG_WAIT_S)
                 self._queue.append(samples.copy())
+                self._backlog += len(samples)
 
     def stop(self) -> None:
         """Stop the cyclic signal and drop whatever has not gone on air yet."""
         with self._lock:
             self._cyclic = None
             self._queue.clear()
+            self._backlog = 0
+            self._drained.notify_all()
 
     @property
     def in_flight(self) -> int:
         """Queued samples not yet on air (-1 while a cyclic signal repeats)."""
         with self._lock:
-            return -1 if self._cyclic is not None else sum(len(q) for q in self._queue)
+            return -1 if self._cyclic is not None else self._backlog
 
     def _take(self, n: int) -> np.ndarray:
         """The next n samples on air: the queue, else the cyclic signal, else silence."""
@@ -89,6 +101,9 @@ class Air:
                 self._queue.popleft()
             else:
                 self._queue[0] = head[m:]
+            self._backlog -= m
+        if k:
+            self._drained.notify_all()
         if self._cyclic is not None:
             c = self._cyclic
             while k < n:
