@@ -30,6 +30,7 @@ setup(
         "tqdm>=4.66",
         "av==18.1.*",  # newest PyAV for Python 3.11; bundles libx264 and libx265
         "pillow>=10",
+        "pyzmq>=25",  # the zmq device: GNU Radio's ZeroMQ IQ blocks
         "matplotlib>=3.8",
         "scikit-image>=0.22",  # ships the photographs of the default demo clip
         "pytorch-msssim>=1.0",

@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("input", nargs="?", default=None, metavar="INPUT",
                    help="video file, PNG folder, .yuv (with --size) or 'demo' (default)")
     add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
-                   "radio", "seed", "size")
+                   "radio", "seed", "size", "tx_endpoint", "rx_endpoint", "zmq_pattern")
     p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write original | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")
     p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
@@ -35,7 +35,13 @@ def run(args) -> int:
     cfg = link_config(args)
     if cfg.frames is None and args.input in (None, "demo"):
         cfg.frames = 60
-    session = loopback_session(cfg, args.input)
+    if cfg.tx_endpoint or cfg.rx_endpoint:   # the loopback through a GNU Radio flowgraph
+        from dvst.link.build import tx_session
+
+        cfg.device = "zmq"
+        session = tx_session(cfg, args.input, cable=True)
+    else:
+        session = loopback_session(cfg, args.input)
     if args.out:
         session.sinks.append(VideoFileSink(args.out, fps=getattr(session.source, "fps", 25.0)))
     title = f"loopback over {session.device_name}"

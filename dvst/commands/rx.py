@@ -13,7 +13,7 @@ def register(sub) -> None:
         description="Receive the bursts `dvst tx` sends, decode them with the same model and show "
                     "or save the reconstruction. May be started before, during or after the "
                     "transmitter: it locks on at the next I-frame. Runs until --frames frames or Ctrl-C.")
-    add_link_flags(p, "uri", "device", "lo_hz", "sample_rate", "rx_gain_db", "calibration", "frames", "model",
+    add_link_flags(p, "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate", "rx_gain_db", "calibration", "frames", "model",
                    "radio")
     p.add_argument("--reference", metavar="INPUT", help="the transmitted video, for PSNR / MS-SSIM")
     p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write reference | reconstruction side by side")

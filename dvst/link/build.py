@@ -449,6 +449,32 @@ class ReplayDevice:
         self.dev.close()
 
 
+def open_radio(cfg: LinkConfig, uri: str | None, profile, transmit: bool, receive: bool):
+    """The link's radio: a PlutoDevice (``open_pluto``), or for ``cfg.device == "zmq"`` a
+    ZmqDevice on ``cfg.tx_endpoint`` (when ``transmit``) and ``cfg.rx_endpoint`` (when
+    ``receive``), configured with the profile's settings (the rate the link expects: the
+    flowgraph must run at it)."""
+    if cfg.device != "zmq":
+        return open_pluto(cfg, uri, profile)
+    from radio.devices import open_device
+
+    need = [name for name, want, have in (("--tx-endpoint", transmit, cfg.tx_endpoint),
+                                          ("--rx-endpoint", receive, cfg.rx_endpoint)) if want and not have]
+    if need:
+        raise DvstError(f"the zmq device needs {' and '.join(need)} (e.g. tcp://127.0.0.1:5555)")
+    return open_device("zmq", profile=profile, tx_endpoint=cfg.tx_endpoint if transmit else None,
+                       rx_endpoint=cfg.rx_endpoint if receive else None, pattern=cfg.zmq_pattern)
+
+
+def radio_name(cfg: LinkConfig, uri: str | None, profile) -> str:
+    """How a run names its radio, with the sample rate the flowgraph must run at for zmq."""
+    if cfg.device == "zmq":
+        ends = " ".join(e for e in (cfg.tx_endpoint and f"tx {cfg.tx_endpoint}",
+                                    cfg.rx_endpoint and f"rx {cfg.rx_endpoint}") if e)
+        return f"zmq {ends} at {profile.sample_rate:g} S/s"
+    return f"{cfg.device} {uri}"
+
+
 def open_pluto(cfg: LinkConfig, uri: str | None, profile):
     """A configured PlutoDevice at ``uri`` (a missing library or board is a one-line DvstError).
 
@@ -529,7 +555,7 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
     profile = apply_calibration(cfg, load_radio_profile(cfg))
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
-    dev = device if device is not None else open_pluto(cfg, cfg.tx_uri or cfg.uri, profile)
+    dev = device if device is not None else open_radio(cfg, cfg.tx_uri or cfg.uri, profile, True, cable)
     tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
                  new_stream_id(), cfg.snr_db)
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())}) \
@@ -537,7 +563,7 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
     return LinkSession(source=source, tx=tx, tx_device=ChunkedTx(dev), rx=rx, rx_device=dev if cable else None,
                        encoder_threads=cfg.encoder_threads, decoder_threads=cfg.decoder_threads,
                        sinks=sinks, pace=cfg.pace, max_frames=cfg.frames, queue_size=cfg.queue_size,
-                       device_name=f"{cfg.device} {cfg.tx_uri or cfg.uri}", sample_rate=profile.sample_rate,
+                       device_name=radio_name(cfg, cfg.tx_uri or cfg.uri, profile), sample_rate=profile.sample_rate,
                        frame_size=(source.width, source.height), msssim=cfg.msssim,
                        recorder_factory=_recorder(profile, "rx" if cable else "tx"),
                        closers=[dev.close] if device is None else [])  # the caller owns a device it passed
@@ -552,8 +578,8 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
     rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
     closers = []
     if device is None:
-        device = open_pluto(cfg, cfg.uri, profile)
-        device_name = f"{cfg.device} {cfg.uri}"
+        device = open_radio(cfg, cfg.uri, profile, False, True)
+        device_name = radio_name(cfg, cfg.uri, profile)
         closers.append(device.close)
     return LinkSession(rx=rx, rx_device=device, sinks=sinks, queue_size=cfg.queue_size,
                        decoder_threads=cfg.decoder_threads,
@@ -565,7 +591,7 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
 def record_session(cfg: LinkConfig, input_spec, out, codec: Codec | None = None) -> LinkSession:
     """``dvst record INPUT --out X``: the waveform ``dvst tx`` would send, into a SigMF recording
     (unpaced). With ``cfg.uri``: the board transmits INPUT and what it receives is recorded."""
-    if cfg.uri:
+    if cfg.uri or cfg.device == "zmq":
         session = tx_session(cfg, input_spec, cable=True, codec=codec)
         session.start_recording(out)
         return session

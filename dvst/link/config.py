@@ -38,7 +38,11 @@ class LinkConfig:
     decoder_threads: int | None = 1   # torch threads of the decoder + metrics stage: the stages
                                       # already run in parallel; a second OpenMP thread on a busy
                                       # 2-core machine makes MS-SSIM 30x slower
-    device: str = "pluto"             # "pluto", or "fake-pluto": PlutoDevice on a simulated adi.Pluto
+    device: str = "pluto"             # "pluto", "fake-pluto" (PlutoDevice on a simulated adi.Pluto),
+                                      # or "zmq" (GNU Radio's ZeroMQ IQ blocks; see tx/rx_endpoint)
+    tx_endpoint: str | None = None    # zmq: where the transmit socket binds, e.g. tcp://127.0.0.1:5555
+    rx_endpoint: str | None = None    # zmq: where the receive socket connects, e.g. tcp://127.0.0.1:5556
+    zmq_pattern: str = "pushpull"     # zmq: "pushpull" (GNU Radio's PUSH sink / PULL source) or "pubsub"
     uri: str | None = None            # Pluto URI (rx, or both sides on one board)
     tx_uri: str | None = None         # Pluto URI of the transmitter (tx; None: uri)
     lo_hz: float | None = None        # carrier (None: the radio profile's)
@@ -62,8 +66,10 @@ class LinkConfig:
             raise DvstError(f"--cbr must be between 0 and 1, got {self.cbr}")
         if not -30 <= self.snr_db <= 60:
             raise DvstError(f"--snr must be in -30 .. 60 dB, got {self.snr_db}")
-        if self.device not in ("pluto", "fake-pluto"):
-            raise DvstError(f"device must be pluto or fake-pluto, got {self.device!r}")
+        if self.device not in ("pluto", "fake-pluto", "zmq"):
+            raise DvstError(f"device must be pluto, fake-pluto or zmq, got {self.device!r}")
+        if self.zmq_pattern not in ("pushpull", "pubsub"):
+            raise DvstError(f"zmq_pattern must be pushpull or pubsub, got {self.zmq_pattern!r}")
         if self.queue_size < 1 or self.max_burst_symbols < 64:
             raise DvstError("queue_size must be >= 1 and max_burst_symbols >= 64")
 
@@ -84,8 +90,17 @@ def add_link_flags(p: argparse.ArgumentParser, *names: str) -> None:
         "size": ("--size", dict(metavar="WxH", help="frame size of raw .yuv input")),
         "seed": ("--seed", dict(type=int, help="simulator seed (default 0)")),
         "uri": ("--uri", dict(help="Pluto URI, e.g. ip:192.168.2.1 or usb:1.5.5")),
-        "device": ("--device", dict(choices=["pluto", "fake-pluto"],
-                                    help="pluto (default), or fake-pluto: a simulated board cabled to itself")),
+        "device": ("--device", dict(choices=["pluto", "fake-pluto", "zmq"],
+                                    help="pluto (default); fake-pluto: a simulated board cabled to itself; "
+                                         "zmq: any radio GNU Radio drives, through its ZeroMQ blocks")),
+        "tx_endpoint": ("--tx-endpoint", dict(metavar="tcp://HOST:PORT",
+                                              help="zmq: bind the transmit stream here (a flowgraph's ZMQ "
+                                                   "PULL source connects to it)")),
+        "rx_endpoint": ("--rx-endpoint", dict(metavar="tcp://HOST:PORT",
+                                              help="zmq: receive from here (where a flowgraph's ZMQ PUSH "
+                                                   "sink binds)")),
+        "zmq_pattern": ("--zmq-pattern", dict(choices=["pushpull", "pubsub"],
+                                              help="zmq: PUSH/PULL (default) or PUB/SUB")),
         "tx_uri": ("--tx-uri", dict(help="URI of a second Pluto used as transmitter")),
         "lo_hz": ("--lo", dict(type=float, dest="lo_hz", metavar="HZ", help="carrier frequency in Hz")),
         "sample_rate": ("--sample-rate", dict(type=float, metavar="HZ", help="sample rate in Hz")),

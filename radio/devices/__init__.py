@@ -6,7 +6,8 @@ loopback simulator, SigMF record/replay, and a fake ``adi.Pluto`` for tests.
 * ``"pluto"``: ``PlutoDevice(uri)`` — uri ``ip:HOST`` or ``usb:BUS.DEV.INTF``;
 * ``"loopback"``: a simulated Pluto wired to itself (``channel=``, ``seed=``, ``realtime=``);
 * ``"fake-pluto"``: ``PlutoDevice`` driving a :class:`FakePluto` (``channel=``, ``seed=``);
-* ``"sigmf"``: ``SigMFDevice(uri)`` — uri is the recording's path (``mode=``, ``datatype=``, ...).
+* ``"sigmf"``: ``SigMFDevice(uri)`` — uri is the recording's path (``mode=``, ``datatype=``, ...);
+* ``"zmq"``: ``ZmqDevice(tx_endpoint=, rx_endpoint=, pattern=)`` — GNU Radio's ZeroMQ IQ blocks.
 
 ``profile=`` (a ``RadioProfile``) configures the device after opening it; for the simulated
 kinds a channel given by name is first fitted to it (``ChannelConfig.for_profile``).
@@ -23,8 +24,9 @@ from radio.devices.fake_pluto import FakePluto, fake_pluto_pair
 from radio.devices.loopback import Air, LoopbackDevice, loopback_pair
 from radio.devices.pluto import PlutoDevice
 from radio.devices.sigmf import SigMFDevice
+from radio.devices.zeromq import ZmqDevice
 
-KINDS = ("pluto", "loopback", "fake-pluto", "sigmf")
+KINDS = ("pluto", "loopback", "fake-pluto", "sigmf", "zmq")
 
 
 def open_device(kind: str, uri: str | None = None, profile=None, **options: Any) -> Device:
@@ -44,6 +46,8 @@ def open_device(kind: str, uri: str | None = None, profile=None, **options: Any)
             if not uri:
                 raise DvstError("the sigmf device needs the recording's path as uri")
             dev = SigMFDevice(uri, **options)
+        elif kind == "zmq":
+            dev = ZmqDevice(**options)
         else:
             raise DvstError(f"unknown device kind {kind!r}; known: {', '.join(KINDS)}")
     except TypeError as e:
@@ -54,4 +58,4 @@ def open_device(kind: str, uri: str | None = None, profile=None, **options: Any)
 
 
 __all__ = ["Air", "Device", "FakePluto", "KINDS", "LoopbackDevice", "PlutoDevice", "SigMFDevice",
-           "fake_pluto_pair", "loopback_pair", "open_device"]
+           "ZmqDevice", "fake_pluto_pair", "loopback_pair", "open_device"]
