@@ -117,19 +117,30 @@ def test_a_peer_that_starts_late_and_restarts():
         sink.close()
 
 
-def test_a_peer_running_ahead_overflows_and_is_counted(monkeypatch):
+def test_a_message_beyond_the_backlog_overflows_and_is_counted(monkeypatch):
     monkeypatch.setattr(zeromq, "MAX_BACKLOG", 1000)
     ep = free_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 100)
     try:
-        for k in range(30):
+        sink.sock.send(ramp(3000).tobytes())
+        np.testing.assert_array_equal(dev.rx(), ramp(100, 2000))   # the newest 1000 were kept
+        assert dev.rx_overflows == 2000
+    finally:
+        dev.close()
+        sink.close()
+
+
+def test_a_fast_peer_is_read_buffer_by_buffer_in_order():
+    ep = free_endpoint()
+    sink = Sink(ep)
+    dev = receiver(ep, 100)
+    try:
+        for k in range(50):
             sink.sock.send(ramp(100, 100 * k).tobytes())
-        time.sleep(0.3)
-        first = dev.rx()        # drains everything there: the oldest blocks are dropped
-        assert dev.rx_overflows >= 1000 and dev.rx_overflows % 100 == 0
-        skipped = dev.rx_overflows // 100
-        np.testing.assert_array_equal(first, ramp(100, 100 * skipped))
+        got = np.concatenate([dev.rx() for _ in range(50)])
+        np.testing.assert_array_equal(got, ramp(5000))
+        assert dev.rx_overflows == 0
     finally:
         dev.close()
         sink.close()
@@ -294,3 +305,31 @@ def test_zmq_link_flags_are_checked(capsys):
     assert "needs --rx-endpoint" in capsys.readouterr().err
     assert main(["rx", "--device", "zmq", "--rx-endpoint", "nonsense", "--model", "small"]) == 2
     assert "rx endpoint must look like" in capsys.readouterr().err
+
+
+def test_a_stream_faster_than_the_link_expects_is_reported(caplog):
+    ep = free_endpoint()
+    sink = Sink(ep)
+    dev = receiver(ep, 1000)
+    dev.sample_rate = 1_000_000
+    stop = threading.Event()
+
+    def feed():   # about 2.6 MS/s, steadily, where 1 MS/s is expected
+        while not stop.is_set():
+            sink.sock.send(ramp(26_000).tobytes())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    try:
+        with caplog.at_level("WARNING"):
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 4.0:
+                dev.rx()
+        assert "the link expects 1e+06 S/s" in caplog.text
+        assert dev.counters()["sample_rate_measured"] > 1.5e6
+    finally:
+        stop.set()
+        t.join(5)
+        dev.close()
+        sink.close()

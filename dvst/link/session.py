@@ -331,6 +331,9 @@ class LinkSession:
             n, payload, air = self._sent_totals
             extra["payload_cbr_sent"] = payload / n / pixels
             extra["air_cbr_sent"] = air / n / pixels
+        counters = getattr(self.rx_device, "counters", None)   # a device that counts what went through
+        if callable(counters):
+            extra["radio"] = counters()
         if self.tx is not None and self.rx is not None:  # loopback: sent, neither shown nor concealed
             extra["frames_in_flight"] = max(0, self.frames_sent - self.summary_sink.tally.count
                                             - self.frames_waiting)

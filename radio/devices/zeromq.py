@@ -11,9 +11,9 @@ rate and the carrier belong to the flowgraph: the settings here only record what
 expects, so a run can report it.
 
 What a flowgraph really delivers is handled here: messages of any size, items split across
-messages, gaps, a peer that starts late or restarts, bursts faster than they are read (the
-backlog is bounded; the oldest samples are dropped and counted as ``rx_overflows``, as a
-Pluto overflows). A peer that sends something other than cf32 (int16 ``short`` items, say)
+messages, gaps, a peer that starts late or restarts, a peer faster than the reader (PUSH/PULL
+pushes back; PUB/SUB drops at ZeroMQ's high-water mark; a single message beyond the bounded
+backlog loses its oldest samples, counted as ``rx_overflows`` as a Pluto counts overflows). A peer that sends something other than cf32 (int16 ``short`` items, say)
 is detected from the values and reported as a one-line :class:`DvstError`.
 """
 
@@ -118,6 +118,8 @@ class ZmqDevice(Device):
         self.rx_gaps = 0            # pauses of the peer filled with silence
         self.idle_s = 0.0           # time rx() waited for samples after the stream had begun
         self._heard = False         # any sample received yet
+        self._t_first: float | None = None   # when the first samples arrived
+        self._rate_checked = False
         try:
             if self.tx_endpoint:
                 self._tx_sock = self._ctx.socket(zmq.PUSH if pattern == "pushpull" else zmq.PUB)
@@ -184,12 +186,17 @@ class ZmqDevice(Device):
         self.rx_messages += 1
         self.rx_samples += x.size
         self._heard = True
+        if self._t_first is None:
+            self._t_first = time.monotonic()
         self._pending.append(x)
         self._n_pending += x.size
-        while self._n_pending > MAX_BACKLOG:   # the peer runs ahead: drop the oldest, count them
+        while self._n_pending > MAX_BACKLOG:   # a message beyond the backlog: drop the oldest, count them
             old = self._pending.popleft()
-            self._n_pending -= old.size
-            self.rx_overflows += old.size
+            drop = min(old.size, self._n_pending - MAX_BACKLOG)
+            if drop < old.size:
+                self._pending.appendleft(old[drop:])
+            self._n_pending -= drop
+            self.rx_overflows += drop
 
     def _rx(self) -> np.ndarray:
         if self._rx_sock is None:
@@ -203,7 +210,7 @@ class ZmqDevice(Device):
                 break
             t0 = time.monotonic()
             if self._rx_sock.poll(50, zmq.POLLIN):
-                while True:   # drain what is there without blocking
+                while self._n_pending < n:   # take what is there, without blocking, up to a buffer
                     try:
                         self._take_message(self._rx_sock.recv(flags=zmq.NOBLOCK, copy=True))
                     except zmq.Again:
@@ -221,6 +228,7 @@ class ZmqDevice(Device):
                 self.rx_gaps += 1
                 break
         self.idle_s += waited
+        self._check_rate()
         if self._n_pending < n:   # interrupted or a gap: what there is, then silence
             out = np.zeros(n, np.complex64)
             got = self._concat()
@@ -233,6 +241,28 @@ class ZmqDevice(Device):
         self._pending = deque([rest]) if rest.size else deque()
         self._n_pending = rest.size
         return out.astype(np.complex64)
+
+    def measured_rate(self) -> float | None:
+        """Samples per second received since the first ones arrived (None before 1 s)."""
+        if self._t_first is None or time.monotonic() - self._t_first < 1.0:
+            return None
+        return self.rx_samples / (time.monotonic() - self._t_first)
+
+    def _check_rate(self, after_s: float = 3.0, tolerance: float = 0.2) -> None:
+        """Once, for a receiver fed by a radio flowgraph (no transmit side here): warn when the
+        stream's rate disagrees with the link's. Faster is always the peer's rate; slower only
+        counts when this receiver spent its time waiting (else the reader is the bottleneck)."""
+        if self._rate_checked or self._tx_sock is not None or self._t_first is None:
+            return
+        span = time.monotonic() - self._t_first
+        if span < after_s:
+            return
+        self._rate_checked = True
+        rate, want = self.rx_samples / span, float(self._settings["sample_rate"])
+        slow = rate < (1 - tolerance) * want and self.idle_s > 0.5 * span
+        if rate > (1 + tolerance) * want or slow:
+            log.warning("the stream from %s arrives at about %.3g S/s; the link expects %.3g S/s "
+                        "(set the flowgraph's samp_rate, or --sample-rate)", self.rx_endpoint, rate, want)
 
     def _concat(self) -> np.ndarray:
         if not self._pending:
@@ -253,4 +283,5 @@ class ZmqDevice(Device):
         """What went through: samples and messages, overflows, the rate the link expects."""
         return {"tx_samples": self.tx_samples, "rx_samples": self.rx_samples,
                 "rx_messages": self.rx_messages, "rx_overflows": self.rx_overflows, "rx_gaps": self.rx_gaps,
-                "sample_rate": self._settings["sample_rate"], "pattern": self.pattern}
+                "sample_rate": self._settings["sample_rate"], "sample_rate_measured": self.measured_rate(),
+                "pattern": self.pattern}
