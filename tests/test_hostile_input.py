@@ -181,7 +181,8 @@ def laughs(depth: int, breadth: int, key: str = "snr_db") -> str:
 def test_nested_aliases_are_bounded(tmp_path, depth, breadth):
     p = tmp_path / f"laughs_{depth}_{breadth}.yaml"
     p.write_text(laughs(depth, breadth))
-    expanded = sum(breadth ** d for d in range(1, depth + 1))
+    # the mapping, its key and the outer list, then part d: a full tree of depth d (every node counts)
+    expanded = 3 + sum(sum(breadth ** j for j in range(d + 1)) for d in range(1, depth + 1))
     if expanded > MAX_YAML_VALUES:
         with pytest.raises(DvstError, match="aliases"):
             load_yaml(p)
