@@ -9,7 +9,8 @@ from PySide6 import QtCore, QtWidgets
 from dvst.errors import DvstError
 from gui.settings import SOURCES, LinkSettings, radio_defaults, scenario_defaults
 
-SOURCE_LABELS = {"loopback": "Loopback (simulated Plutos)", "pluto": "PlutoSDR", "replay": "Replay SigMF"}
+SOURCE_LABELS = {"loopback": "Loopback (simulated Plutos)", "pluto": "PlutoSDR",
+                 "zmq": "GNU Radio (ZeroMQ)", "replay": "Replay SigMF"}
 
 
 class SliderRow(QtWidgets.QWidget):

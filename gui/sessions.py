@@ -6,6 +6,8 @@ window runs exactly the pipelines the command line runs.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dvst.errors import DvstError
 from dvst.link.config import LinkConfig
 from gui.settings import LinkSettings
@@ -31,11 +33,16 @@ def build_session(settings: LinkSettings):
         if settings.cable:
             return build.tx_session(cfg, settings.input, cable=True)
         return build.rx_session(cfg, reference=settings.input)
+    if settings.source == "zmq":
+        cfg = dataclasses.replace(cfg, device="zmq")
+        if cfg.tx_endpoint:
+            return build.tx_session(cfg, settings.input, cable=bool(cfg.rx_endpoint))
+        return build.rx_session(cfg, reference=settings.input)
     if settings.source == "replay":
         if not settings.replay_path:
             raise DvstError("choose a SigMF recording (.sigmf-meta) to replay")
         return build.replay_session(settings.replay_path, cfg, reference=settings.input)
-    raise DvstError(f"unknown source {settings.source!r}; choose loopback, pluto or replay")
+    raise DvstError(f"unknown source {settings.source!r}; choose loopback, pluto, zmq or replay")
 
 
 def settings_of(session) -> LinkSettings:
@@ -43,7 +50,7 @@ def settings_of(session) -> LinkSettings:
     far as it says: the source from its device name, the set SNR, and in loopback the simulated
     channel's scenario, offsets and multipath. For controls that show the truth."""
     name = str(getattr(session, "device_name", "") or "")
-    source = "loopback" if name.startswith("loopback") else "replay" if name.startswith("replay") else "pluto"
+    source = next((s for s in ("loopback", "replay", "zmq") if name.startswith(s)), "pluto")
     link = LinkConfig()
     if getattr(session, "snr_set_db", None) is not None:
         link.snr_db = float(session.snr_set_db)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from dvst.link.config import LinkConfig
 
-SOURCES = ("loopback", "pluto", "replay")
+SOURCES = ("loopback", "pluto", "zmq", "replay")
 
 
 @dataclass
@@ -22,7 +22,9 @@ class LinkSettings:
 
     source: "loopback" (a simulated pair of Plutos, ``link.channel`` the scenario), "pluto" (a
     board at ``link.uri``, ``link.lo_hz`` / ``link.rx_gain_db`` / ``link.tx_gain_db``; with
-    ``cable`` it also transmits ``input``, else it receives what another board sends), or
+    ``cable`` it also transmits ``input``, else it receives what another board sends), "zmq"
+    (a GNU Radio flowgraph through ``link.tx_endpoint`` / ``link.rx_endpoint``: with both it
+    transmits ``input`` and receives, with only the receive endpoint it receives), or
     "replay" (the SigMF recording ``replay_path``). input: the video to send (None: the demo
     clip); for pluto without cable and for replay, the reference video for PSNR (or None).
     multipath: the loopback channel's TDL profile as ``set_channel`` takes it: a profile name,

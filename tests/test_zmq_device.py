@@ -333,3 +333,17 @@ def test_a_stream_faster_than_the_link_expects_is_reported(caplog):
         t.join(5)
         dev.close()
         sink.close()
+
+
+def test_the_window_builds_a_zmq_session():
+    from dvst.link.config import LinkConfig
+    from gui.sessions import build_session, settings_of
+    from gui.settings import LinkSettings
+
+    ep = free_endpoint()
+    session = build_session(LinkSettings(source="zmq", link=LinkConfig(rx_endpoint=ep, model="small")))
+    try:
+        assert session.device_name == f"zmq rx {ep} at 2e+06 S/s" and session.tx is None
+        assert settings_of(session).source == "zmq"
+    finally:
+        session.stop()

@@ -13,12 +13,12 @@ def register(sub) -> None:
     p = sub.add_parser(
         "gui", help="the live window: reconstruction, SNR, constellations, spectrum, controls",
         description="Open the DVST link monitor. The source is the simulated pair of Plutos (the "
-                    "default), a PlutoSDR, or a SigMF recording; Start/Stop/Record and the live "
+                    "default), a PlutoSDR, a GNU Radio flowgraph (zmq), or a SigMF recording; Start/Stop/Record and the live "
                     "channel controls are in the window. With --screenshot the window runs headless "
                     "for N frames and is saved as PNG.")
     p.add_argument("input", nargs="?", default=None, metavar="INPUT",
                    help="video to send (default: the demo clip); for pluto/replay the reference video")
-    p.add_argument("--source", choices=("loopback", "pluto", "replay"), default="loopback",
+    p.add_argument("--source", choices=("loopback", "pluto", "zmq", "replay"), default="loopback",
                    help="where the samples come from (default: loopback)")
     p.add_argument("--replay", metavar="FILE.sigmf-meta", default="", help="recording for --source replay")
     p.add_argument("--cable", action="store_true",
@@ -27,7 +27,8 @@ def register(sub) -> None:
                    help="loopback: TDL profile (epa, eva, etu, indoor_a, indoor_b, flat) or 'none' "
                         "(default: the scenario's)")
     add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop", "radio",
-                   "seed", "size", "uri", "lo_hz", "tx_gain_db", "rx_gain_db", "calibration")
+                   "seed", "size", "uri", "lo_hz", "tx_gain_db", "rx_gain_db", "calibration",
+                   "tx_endpoint", "rx_endpoint", "zmq_pattern")
     p.add_argument("--no-start", dest="start", action="store_false", help="open the window without starting")
     p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
                    help="run headless until --frames frames were received, save the window as PNG, exit")
