@@ -86,12 +86,14 @@ class ZmqDevice(Device):
     gap_s: once the stream has begun, a pause longer than this is filled with silence (zeros)
     and counted in ``rx_gaps``, so ``rx()`` keeps returning buffers as a radio does when its
     peer pauses or restarts (a flowgraph's channel model sends nothing while nothing arrives).
+    check_rate: warn once when a receive-only stream arrives at another rate than the link's.
     """
 
     kind = "zmq"
 
     def __init__(self, tx_endpoint: str | None = None, rx_endpoint: str | None = None,
-                 pattern: str = "pushpull", timeout_s: float = 10.0, gap_s: float = 0.5, context=None):
+                 pattern: str = "pushpull", timeout_s: float = 10.0, gap_s: float = 0.5,
+                 check_rate: bool = True, context=None):
         super().__init__()
         if tx_endpoint is None and rx_endpoint is None:
             raise DvstError("the zmq device needs a tx endpoint, an rx endpoint or both")
@@ -119,7 +121,7 @@ class ZmqDevice(Device):
         self.idle_s = 0.0           # time rx() waited for samples after the stream had begun
         self._heard = False         # any sample received yet
         self._t_first: float | None = None   # when the first samples arrived
-        self._rate_checked = False
+        self._rate_checked = not check_rate
         try:
             if self.tx_endpoint:
                 self._tx_sock = self._ctx.socket(zmq.PUSH if pattern == "pushpull" else zmq.PUB)
