@@ -280,3 +280,13 @@ def test_a_calibration_profile_for_another_sample_rate_is_reported(caplog):
     with caplog.at_level("WARNING"):
         apply_profile(profile, cal)
     assert "measured at" in caplog.text
+
+
+def test_demo_frames_do_not_depend_on_the_clip_length():
+    """A transmitter with --frames 24 and a receiver's --reference demo with --frames 20 see
+    the same pictures."""
+    from dvst.io.demo import demo_frames
+
+    long = demo_frames(60, (64, 48))
+    for n in (1, 7, 20, 31, 45):
+        np.testing.assert_array_equal(demo_frames(n, (64, 48)), long[:n])

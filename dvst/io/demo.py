@@ -25,17 +25,20 @@ def _photo(name: str) -> np.ndarray:
     return np.ascontiguousarray(img[..., :3], dtype=np.uint8)
 
 
-def camera_frames(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int = 0) -> Iterator[np.ndarray]:
+def camera_frames(img: np.ndarray, n_frames: int, size: tuple[int, int], seed: int = 0,
+                  span: int | None = None) -> Iterator[np.ndarray]:
     """Frames [H, W, 3] uint8, one at a time, of a smooth pan and zoom over ``img`` (bilinear crops).
 
     size: (W, H) of the output. The path is a seeded random walk in position and zoom, so a
-    clip is reproducible.
+    clip is reproducible. span: the frames the whole path takes (default ``n_frames``); the
+    first ``n_frames`` of it are made, so frame k does not depend on how many are asked for.
     """
     rng = np.random.default_rng(seed)
     w, h = size
     ih, iw = img.shape[:2]
     base = min(iw / w, ih / h) * 0.8  # source pixels per output pixel at zoom 1
-    t = np.linspace(0, 1, n_frames)
+    span = max(span or n_frames, n_frames)
+    t = np.linspace(0, 1, span)
     zoom = 1.0 + 0.15 * np.sin(2 * np.pi * (t * rng.uniform(0.3, 0.8) + rng.uniform()))
     scale = base / zoom
     span_x, span_y = iw - w * scale.max(), ih - h * scale.max()
@@ -60,7 +63,9 @@ def demo_stream(n_frames: int = 60, size: tuple[int, int] = (416, 240), scene_le
     photograph every ``scene_len`` frames."""
     for s in range((n_frames + scene_len - 1) // scene_len):
         n = min(scene_len, n_frames - s * scene_len)
-        yield from camera_frames(_photo(PHOTOS[s % len(PHOTOS)]), n, size, seed=s)
+        # the path spans a whole scene, so a transmitter and a receiver's --reference demo agree
+        # frame by frame whatever --frames each was given
+        yield from camera_frames(_photo(PHOTOS[s % len(PHOTOS)]), n, size, seed=s, span=scene_len)
 
 
 def demo_frames(n_frames: int = 60, size: tuple[int, int] = (416, 240), scene_len: int = 30) -> np.ndarray:
