@@ -52,7 +52,18 @@ def one_line(message: str, limit: int = MAX_MESSAGE) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _LogFormat(logging.Formatter):
+class _StderrHandler(logging.StreamHandler):
+    """``dvst: warning: …`` on whatever ``sys.stderr`` is when a record is emitted (main() may
+    run more than once in a process, each time with another stderr)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
     def format(self, record: logging.LogRecord) -> str:
         return f"dvst: {record.levelname.lower()}: {one_line(record.getMessage())}"
 
@@ -60,11 +71,8 @@ class _LogFormat(logging.Formatter):
 def _setup_logging() -> None:
     """Library modules log; the command prints their warnings as ``dvst: warning: …``."""
     root = logging.getLogger()
-    if not any(getattr(h, "_dvst", False) for h in root.handlers):
-        h = logging.StreamHandler(sys.stderr)
-        h.setFormatter(_LogFormat())
-        h._dvst = True  # type: ignore[attr-defined]
-        root.addHandler(h)
+    if not any(isinstance(h, _StderrHandler) for h in root.handlers):
+        root.addHandler(_StderrHandler())
     root.setLevel(logging.WARNING)
 
 

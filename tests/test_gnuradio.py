@@ -6,11 +6,12 @@ frame. Runs where Debian's ``gnuradio`` is installed (``.ci/run`` installs it)."
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from radio.devices.zeromq import free_tcp_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWGRAPH = ROOT / "examples" / "gnuradio" / "dvst_channel.py"
@@ -27,16 +28,10 @@ def gnuradio_missing() -> str | None:
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(gnuradio_missing()), reason=gnuradio_missing() or "")]
 
 
-def free_endpoint() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"tcp://127.0.0.1:{s.getsockname()[1]}"
-
-
 def test_the_link_through_gnu_radio_decodes_every_frame(tmp_path):
     from dvst.cli import main
 
-    a, b = free_endpoint(), free_endpoint()
+    a, b = free_tcp_endpoint(), free_tcp_endpoint()
     # the generated flowgraph runs until Enter: keep its stdin open, stop it with SIGTERM
     gr = subprocess.Popen([GR_PYTHON, str(FLOWGRAPH), "--tx-endpoint", a, "--rx-endpoint", b,
                            "--noise-voltage", "0.01", "--freq-offset-hz", "1500", "--sfo-ppm", "20"],

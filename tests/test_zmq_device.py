@@ -4,7 +4,6 @@ a restart, overflows counted, int16 detected, a missing peer reported."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -16,12 +15,7 @@ zmq = pytest.importorskip("zmq")
 from dvst.errors import DvstError  # noqa: E402
 from radio.devices import ZmqDevice, open_device  # noqa: E402
 from radio.devices import zeromq  # noqa: E402
-
-
-def free_endpoint() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"tcp://127.0.0.1:{s.getsockname()[1]}"
+from radio.devices.zeromq import free_tcp_endpoint  # noqa: E402
 
 
 def ramp(n: int, start: int = 0) -> np.ndarray:
@@ -54,7 +48,7 @@ def receiver(endpoint: str, n: int, **kw) -> ZmqDevice:
 
 @pytest.mark.parametrize("cut", [1, 3, 4, 7, 8, 9, 15, 16, 17, 400, 8 * 500 - 1])
 def test_items_split_anywhere_across_messages_arrive_intact(cut):
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 500)
     try:
@@ -71,7 +65,7 @@ def test_items_split_anywhere_across_messages_arrive_intact(cut):
 
 
 def test_rx_buffers_of_any_size_from_messages_of_any_size():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 333)
     try:
@@ -94,7 +88,7 @@ def test_rx_buffers_of_any_size_from_messages_of_any_size():
 
 
 def test_a_peer_that_starts_late_and_restarts():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     dev = receiver(ep, 256, timeout_s=10.0, gap_s=10.0)   # the receiver first, as a user may start it
     out: list[np.ndarray] = []
     t = threading.Thread(target=lambda: out.extend(dev.rx() for _ in range(2)))
@@ -119,7 +113,7 @@ def test_a_peer_that_starts_late_and_restarts():
 
 def test_a_message_beyond_the_backlog_overflows_and_is_counted(monkeypatch):
     monkeypatch.setattr(zeromq, "MAX_BACKLOG", 1000)
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 100)
     try:
@@ -132,7 +126,7 @@ def test_a_message_beyond_the_backlog_overflows_and_is_counted(monkeypatch):
 
 
 def test_a_fast_peer_is_read_buffer_by_buffer_in_order():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 100)
     try:
@@ -147,7 +141,7 @@ def test_a_fast_peer_is_read_buffer_by_buffer_in_order():
 
 
 def test_int16_items_are_reported_not_decoded():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 1000)
     try:
@@ -161,13 +155,13 @@ def test_int16_items_are_reported_not_decoded():
 
 
 def test_a_peer_that_never_answers_is_a_one_line_error():
-    dev = receiver(free_endpoint(), 100, timeout_s=0.5)
+    dev = receiver(free_tcp_endpoint(), 100, timeout_s=0.5)
     t = time.monotonic()
     with pytest.raises(DvstError, match="no samples from tcp://") as e:
         dev.rx()
     assert time.monotonic() - t < 5 and "\n" not in str(e.value)
     dev.close()
-    tx = ZmqDevice(tx_endpoint=free_endpoint(), timeout_s=0.5)
+    tx = ZmqDevice(tx_endpoint=free_tcp_endpoint(), timeout_s=0.5)
     with pytest.raises(DvstError, match="no GNU Radio peer took samples"):
         tx.tx(ramp(10))
     tx.close()
@@ -180,7 +174,7 @@ def test_malformed_endpoints_are_one_line_errors(endpoint):
 
 
 def test_an_endpoint_in_use_is_a_one_line_error():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     a = ZmqDevice(tx_endpoint=ep)
     try:
         with pytest.raises(DvstError, match="cannot open zmq endpoint"):
@@ -191,7 +185,7 @@ def test_an_endpoint_in_use_is_a_one_line_error():
 
 @pytest.mark.parametrize("pattern", ["pushpull", "pubsub"])
 def test_transmit_and_receive_between_two_devices(pattern):
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     tx = open_device("zmq", tx_endpoint=ep, pattern=pattern)
     rx = open_device("zmq", rx_endpoint=ep, pattern=pattern)
     rx.rx_buffer_size = 4096
@@ -207,7 +201,7 @@ def test_transmit_and_receive_between_two_devices(pattern):
 
 
 def test_interrupt_releases_a_waiting_receiver():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 1000, timeout_s=30.0, gap_s=30.0)
     try:
@@ -224,7 +218,7 @@ def test_interrupt_releases_a_waiting_receiver():
 
 
 def test_a_pause_of_the_peer_is_silence_and_counted():
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 1000, gap_s=0.2)
     try:
@@ -283,7 +277,7 @@ def test_the_link_through_a_zmq_channel_decodes_every_frame(tmp_path):
 
     from dvst.cli import main
 
-    a, b = free_endpoint(), free_endpoint()
+    a, b = free_tcp_endpoint(), free_tcp_endpoint()
     chan = Channel(a, b)
     chan.start()
     js = tmp_path / "zmq.json"
@@ -308,7 +302,7 @@ def test_zmq_link_flags_are_checked(capsys):
 
 
 def test_a_stream_faster_than_the_link_expects_is_reported(caplog):
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     sink = Sink(ep)
     dev = receiver(ep, 1000)
     dev.sample_rate = 1_000_000
@@ -340,7 +334,7 @@ def test_the_window_builds_a_zmq_session():
     from gui.sessions import build_session, settings_of
     from gui.settings import LinkSettings
 
-    ep = free_endpoint()
+    ep = free_tcp_endpoint()
     session = build_session(LinkSettings(source="zmq", link=LinkConfig(rx_endpoint=ep, model="small")))
     try:
         assert session.device_name == f"zmq rx {ep} at 2e+06 S/s" and session.tx is None

@@ -4,15 +4,8 @@ format) over TCP on this machine, as a multiple of the radio profile's real-time
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
-
-
-def _free_endpoint() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"tcp://127.0.0.1:{s.getsockname()[1]}"
 
 
 def throughput(seconds: float, rx_buffer_size: int, pattern: str = "pushpull") -> dict:
@@ -23,8 +16,9 @@ def throughput(seconds: float, rx_buffer_size: int, pattern: str = "pushpull") -
     import numpy as np
 
     from radio.devices import ZmqDevice
+    from radio.devices.zeromq import free_tcp_endpoint
 
-    ep = _free_endpoint()
+    ep = free_tcp_endpoint()
     tx = ZmqDevice(tx_endpoint=ep, pattern=pattern)
     rx = ZmqDevice(rx_endpoint=ep, pattern=pattern, check_rate=False)   # as fast as it goes, on purpose
     rx.rx_buffer_size = rx_buffer_size

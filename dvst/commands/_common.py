@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-
 from dvst.errors import DvstError
+from dvst.jsonable import plain
 
 
 def add_config_flag(parser: argparse.ArgumentParser, kind: str | None = None) -> None:
@@ -81,20 +79,6 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
                         help="write the figures to this JSON file")
 
 
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None  # JSON has no inf/nan
-    return obj
-
-
 def write_json(path: str | os.PathLike | None, figures: dict[str, Any]) -> None:
     """Write ``figures`` as JSON (numpy values made plain, inf/nan as null); no-op for None."""
     if not path:
@@ -104,7 +88,7 @@ def write_json(path: str | os.PathLike | None, figures: dict[str, Any]) -> None:
         if p.parent and not p.parent.exists():
             p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(p.name + ".tmp")
-        tmp.write_text(json.dumps(_plain(figures), indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(plain(figures), indent=2) + "\n", encoding="utf-8")
         tmp.replace(p)  # never leave a half-written file behind
     except OSError as e:
         raise DvstError(f"cannot write {p}: {e}") from None

@@ -6,8 +6,9 @@ import logging
 import time
 from typing import Callable
 
-from dvst.commands._common import print_table, progress
-from dvst.errors import Terminated
+from dvst.commands._common import count_arg, print_table, progress, write_json
+from dvst.errors import DvstError, Terminated
+from dvst.link.sinks import JsonLinesSink, frames_log_path
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def run_session(session, total: int | None, desc: str, timeout_s: float | None =
         if checkpoint is not None:
             checkpoint({**session.summary(), "state": "running"})
         while not session.wait(0.2):
-            n = session.summary_sink.tally.count if session.rx is not None else session.frames_sent
+            n = session.summary_sink.count if session.rx is not None else session.frames_sent
             bar.update(n - bar.n)
             now = time.perf_counter()
             if session.failed:
@@ -69,8 +70,6 @@ EXIT_STATUS = {"interrupted": 130, "terminated": 143}  # 128 + SIGINT / SIGTERM,
 
 def add_run_flags(parser) -> None:
     """``--require-frames N``: for test benches, a run that decodes fewer frames fails."""
-    from dvst.commands._common import count_arg
-
     parser.add_argument("--require-frames", type=count_arg, metavar="N", default=None,
                         help="exit with status 2 unless at least N frames were decoded")
 
@@ -79,9 +78,6 @@ def run_command(session, args, total: int | None, desc: str, title: str) -> int:
     """The common end of ``loopback``, ``tx``, ``rx`` and ``replay``: run ``session`` with
     ``--json`` written as it goes (summary every few seconds, per-frame records as JSON Lines
     beside it), then :func:`finish`."""
-    from dvst.commands._common import write_json
-    from dvst.link.sinks import JsonLinesSink, frames_log_path
-
     extra, checkpoint = {}, None
     if getattr(args, "json", None):
         log_path = frames_log_path(args.json)
@@ -98,9 +94,6 @@ def run_command(session, args, total: int | None, desc: str, title: str) -> int:
 def finish(args, summary: dict, title: str) -> int:
     """Print and write the summary, then the exit status: 130 / 143 for a run stopped by
     SIGINT / SIGTERM, a DvstError when fewer than ``--require-frames`` frames were decoded."""
-    from dvst.commands._common import write_json
-    from dvst.errors import DvstError
-
     summary.setdefault("state", "complete")
     receiver_alone = summary.get("frames_sent") is None
     if receiver_alone and summary.get("frames_received") == 0 and not summary.get("frames_waiting"):

@@ -335,7 +335,7 @@ class LinkSession:
         if callable(counters):
             extra["radio"] = counters()
         if self.tx is not None and self.rx is not None:  # loopback: sent, neither shown nor concealed
-            extra["frames_in_flight"] = max(0, self.frames_sent - self.summary_sink.tally.count
+            extra["frames_in_flight"] = max(0, self.frames_sent - self.summary_sink.count
                                             - self.frames_waiting)
         out = self.summary_sink.summary(self.frames_sent if self.tx is not None else None, elapsed, extra)
         if self.rx is None and "payload_cbr_sent" in extra:  # a transmitter alone: what it sent

@@ -4,7 +4,6 @@ the display queue."""
 from __future__ import annotations
 
 import json
-import math
 import queue
 import threading
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from dvst.errors import DvstError
+from dvst.jsonable import plain
 from dvst.link.stats import FrameStats, RunTally
 
 
@@ -96,25 +96,11 @@ class VideoFileSink(Sink):
             raise self._error
 
 
-class SummarySink(Sink):
+class SummarySink(RunTally, Sink):
     """The running totals behind the JSON summary (constant memory per frame)."""
 
-    def __init__(self) -> None:
-        self.tally = RunTally()
-
     def put(self, stats: FrameStats) -> None:
-        self.tally.add(stats)
-
-    def summary(self, frames_sent: int | None, elapsed_s: float | None, extra: dict | None = None) -> dict:
-        return self.tally.summary(frames_sent, elapsed_s, extra)
-
-
-def _json_value(v):
-    if isinstance(v, (np.generic,)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None  # JSON has no inf/nan
-    return v
+        self.add(stats)
 
 
 class JsonLinesSink(Sink):
@@ -130,8 +116,7 @@ class JsonLinesSink(Sink):
             raise DvstError(f"cannot write {self.path}: {e}") from None
 
     def put(self, stats: FrameStats) -> None:
-        rec = {k: _json_value(v) for k, v in stats.summary().items()}
-        self._f.write(json.dumps(rec) + "\n")
+        self._f.write(json.dumps(plain(stats.summary())) + "\n")
         self._f.flush()
 
     def close(self) -> None:

@@ -60,6 +60,15 @@ def check_endpoint(endpoint: str, name: str) -> str:
     return endpoint
 
 
+def free_tcp_endpoint(host: str = "127.0.0.1") -> str:
+    """``tcp://HOST:PORT`` on a port the system reports free now (for benches and tests)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return f"tcp://{host}:{s.getsockname()[1]}"
+
+
 def looks_like_cf32(values: np.ndarray) -> bool:
     """True unless the float32 values are what int16 (or other integer) samples look like when
     read as float32: NaN/inf, magnitudes far beyond full scale, or many tiny denormal-range
@@ -102,7 +111,7 @@ class ZmqDevice(Device):
         for name, v in (("timeout_s", timeout_s), ("gap_s", gap_s)):
             if not 0 < v < float("inf"):
                 raise DvstError(f"zmq {name} must be a positive number, got {v}")
-        zmq = _zmq()
+        self._zmq = zmq = _zmq()
         self.tx_endpoint = check_endpoint(tx_endpoint, "tx endpoint") if tx_endpoint is not None else None
         self.rx_endpoint = check_endpoint(rx_endpoint, "rx endpoint") if rx_endpoint is not None else None
         self.pattern, self.timeout_s, self.gap_s = pattern, float(timeout_s), float(gap_s)
@@ -122,12 +131,14 @@ class ZmqDevice(Device):
         self._heard = False         # any sample received yet
         self._t_first: float | None = None   # when the first samples arrived
         self._rate_checked = not check_rate
+        where = self.tx_endpoint
         try:
             if self.tx_endpoint:
                 self._tx_sock = self._ctx.socket(zmq.PUSH if pattern == "pushpull" else zmq.PUB)
                 self._tx_sock.setsockopt(zmq.LINGER, 0)
                 self._tx_sock.bind(self.tx_endpoint)
             if self.rx_endpoint:
+                where = self.rx_endpoint
                 self._rx_sock = self._ctx.socket(zmq.PULL if pattern == "pushpull" else zmq.SUB)
                 self._rx_sock.setsockopt(zmq.LINGER, 0)
                 if pattern == "pubsub":
@@ -135,8 +146,6 @@ class ZmqDevice(Device):
                 self._rx_sock.connect(self.rx_endpoint)
         except zmq.ZMQError as e:
             self._close()
-            where = self.tx_endpoint if self._tx_sock is not None and self._rx_sock is None else \
-                (self.rx_endpoint or self.tx_endpoint)
             raise DvstError(f"cannot open zmq endpoint {where}: {e}") from None
 
     # ---- settings: what the link expects; the flowgraph owns the hardware -------------------
@@ -152,7 +161,7 @@ class ZmqDevice(Device):
             raise DvstError("this zmq device has no tx endpoint")
         if cyclic:
             raise DvstError("the zmq device streams; it has no cyclic transmit buffer")
-        zmq = _zmq()
+        zmq = self._zmq
         data = np.ascontiguousarray(samples, ITEM)
         for i in range(0, data.size, MAX_MESSAGE_ITEMS):
             chunk = data[i:i + MAX_MESSAGE_ITEMS]
@@ -203,7 +212,7 @@ class ZmqDevice(Device):
     def _rx(self) -> np.ndarray:
         if self._rx_sock is None:
             raise DvstError("this zmq device has no rx endpoint")
-        zmq = _zmq()
+        zmq = self._zmq
         n = int(self._settings["rx_buffer_size"])
         t_wait = last = time.monotonic()
         waited = 0.0
