@@ -32,7 +32,7 @@ class Air:
 
     # Like a DAC's buffers, the air holds a bounded backlog: a transmitter that runs ahead of
     # the receiver waits (up to BACKLOG_WAIT_S per burst, then goes on) instead of growing memory.
-    MAX_BACKLOG = 1 << 21       # complex samples queued (16 MiB, ~1 s at 2 MS/s)
+    MAX_BACKLOG = 1 << 18       # complex samples queued (2 MiB, ~130 ms at 2 MS/s: a few frames)
     BACKLOG_WAIT_S = 2.0
 
     def __init__(self, config: ChannelConfig, seed: int = 0, realtime: bool = False):
