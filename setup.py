@@ -4,11 +4,6 @@ from pathlib import Path
 
 from setuptools import find_packages, setup
 
-configs = [
-    (f"share/dvst/{p.parent.as_posix()}", [p.as_posix()])
-    for p in sorted(Path("configs").rglob("*.yaml"))
-]
-
 setup(
     name="dvst",
     version="0.1.0",
@@ -17,9 +12,11 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.11",
-    packages=find_packages(include=["dvst*", "radio*", "sync*", "gui*", "calibration*", "baselines*"]),
-    package_data={"dvst": ["zoo/weights/*.pt", "zoo/*.yaml"]},
-    data_files=configs,
+    packages=find_packages(include=["dvst*", "radio*", "sync*", "gui*", "calibration*", "baselines*",
+                                    "foundation*"]),
+    # shipped YAML is read as package resources (importlib.resources): any install layout works
+    package_data={"dvst": ["zoo/weights/*.pt", "zoo/*.yaml", "codec/configs/*.yaml", "train/recipes/*.yaml"],
+                  "radio": ["profiles/*.yaml", "channel/scenarios/*.yaml"]},
     install_requires=[
         # Pinned: an unpinned torch pulls a multi-GB CUDA build; 2.13.0 is the CPU wheel.
         "torch==2.13.0",

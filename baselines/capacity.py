@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from baselines.channel import check_channel, noise_variance
-from dvst.errors import DvstError
+from baselines.numpy_channel import check_channel, noise_variance
+from baselines.errors import BaselineError
 
 
 def capacity_bits_per_symbol(snr_db: float, channel: str = "awgn") -> float:
@@ -35,7 +35,7 @@ def capacity_symbols(n_bits: int | np.ndarray, snr_db: float, channel: str = "aw
     """Complex symbols needed to carry ``n_bits`` at capacity (fractional, no rounding)."""
     c = capacity_bits_per_symbol(snr_db, channel)
     if c <= 0:
-        raise DvstError(f"capacity is zero at SNR {snr_db} dB")
+        raise BaselineError(f"capacity is zero at SNR {snr_db} dB")
     return np.asarray(n_bits, dtype=np.float64) / c
 
 

@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from dvst.errors import DvstError
+from baselines.errors import BaselineError
 
 CODECS = {"h264": ("libx264", "h264"), "h265": ("libx265", "hevc")}
 SEI_NAL_TYPES = {"h264": {6}, "h265": {39, 40}}  # H.264 SEI; HEVC prefix and suffix SEI
@@ -86,9 +86,9 @@ def strip_sei(codec: str, access_unit: bytes) -> bytes:
 def _check_frames(frames: np.ndarray) -> np.ndarray:
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
-        raise DvstError(f"frames must be uint8 [T, H, W, 3] with T ≥ 1, got {frames.dtype} {list(frames.shape)}")
+        raise BaselineError(f"frames must be uint8 [T, H, W, 3] with T ≥ 1, got {frames.dtype} {list(frames.shape)}")
     if frames.shape[1] < 16 or frames.shape[2] < 16:
-        raise DvstError(f"frames must be at least 16×16 pixels for H.264/H.265, got {frames.shape[2]}×{frames.shape[1]}")
+        raise BaselineError(f"frames must be at least 16×16 pixels for H.264/H.265, got {frames.shape[2]}×{frames.shape[1]}")
     return frames
 
 
@@ -110,16 +110,16 @@ def encode(frames: np.ndarray, codec: str = "h264", gop: int = 4, qp: int | None
     import av
 
     if codec not in CODECS:
-        raise DvstError(f"unknown video codec {codec!r}; choose h264 or h265")
+        raise BaselineError(f"unknown video codec {codec!r}; choose h264 or h265")
     if (qp is None) == (crf is None):
-        raise DvstError("give exactly one of qp or crf for the H.26x encoder")
+        raise BaselineError("give exactly one of qp or crf for the H.26x encoder")
     value = qp if qp is not None else crf
     if not 0 <= float(value) <= 51:
-        raise DvstError(f"{'qp' if qp is not None else 'crf'} must be in 0…51, got {value}")
+        raise BaselineError(f"{'qp' if qp is not None else 'crf'} must be in 0…51, got {value}")
     if int(gop) < 1:
-        raise DvstError(f"GOP must be ≥ 1, got {gop}")
+        raise BaselineError(f"GOP must be ≥ 1, got {gop}")
     if int(threads) < 1:
-        raise DvstError(f"threads must be ≥ 1, got {threads}")
+        raise BaselineError(f"threads must be ≥ 1, got {threads}")
     frames = _check_frames(frames)
     t, h, w = frames.shape[:3]
     common = f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0:repeat-headers=1"
@@ -144,15 +144,15 @@ def encode(frames: np.ndarray, codec: str = "h264", gop: int = 4, qp: int | None
             packets += cc.encode(vf)
         packets += cc.encode(None)
     except av.error.FFmpegError as e:
-        raise DvstError(f"{CODECS[codec][0]} failed: {e}") from None
+        raise BaselineError(f"{CODECS[codec][0]} failed: {e}") from None
     if len(packets) != t:
-        raise DvstError(f"{CODECS[codec][0]} returned {len(packets)} packets for {t} frames")
+        raise BaselineError(f"{CODECS[codec][0]} returned {len(packets)} packets for {t} frames")
     packets.sort(key=lambda p: p.pts)
     aus = [bytes(p) if keep_sei else strip_sei(codec, bytes(p)) for p in packets]
     kinds = ["I" if p.is_keyframe else "P" for p in packets]
     for i, k in enumerate(kinds):
         if k != ("I" if i % gop == 0 else "P"):
-            raise DvstError(f"{CODECS[codec][0]} did not keep the GOP structure at frame {i}")
+            raise BaselineError(f"{CODECS[codec][0]} did not keep the GOP structure at frame {i}")
     return Bitstream(codec, w, h, gop, aus, kinds, rate)
 
 
@@ -172,7 +172,7 @@ def decode(stream: Bitstream, received: np.ndarray | list[bool] | None = None) -
     n = len(stream.frames)
     ok = np.ones(n, bool) if received is None else np.asarray(received, bool).reshape(-1)
     if ok.size != n:
-        raise DvstError(f"received flags cover {ok.size} frames, the stream has {n}")
+        raise BaselineError(f"received flags cover {ok.size} frames, the stream has {n}")
     decodable = np.zeros(n, bool)
     chain = False
     for i in range(n):
@@ -191,9 +191,9 @@ def decode(stream: Bitstream, received: np.ndarray | list[bool] | None = None) -
         for f in cc.decode(None):
             decoded.append(f.to_ndarray(format="rgb24"))
     except av.error.FFmpegError as e:
-        raise DvstError(f"{stream.codec} decoder failed: {e}") from None
+        raise BaselineError(f"{stream.codec} decoder failed: {e}") from None
     if len(decoded) != int(decodable.sum()):
-        raise DvstError(f"{stream.codec} decoder returned {len(decoded)} frames for {int(decodable.sum())} packets")
+        raise BaselineError(f"{stream.codec} decoder returned {len(decoded)} frames for {int(decodable.sum())} packets")
     out = np.empty((n, stream.height, stream.width, 3), np.uint8)
     last = np.full((stream.height, stream.width, 3), 128, np.uint8)
     it = iter(decoded)

@@ -7,7 +7,7 @@ scrambled with a fixed pseudo-random sequence, and Gray-mapped onto 4/16/64-QAM 
 labelling, unit average power). The last code block is zero-padded; its padding is sent and
 counted.
 
-Channel: ``baselines.channel`` (Es/N0 per complex symbol; AWGN or fast Rayleigh with ideal
+Channel: ``baselines.numpy_channel`` (Es/N0 per complex symbol; AWGN or fast Rayleigh with ideal
 equalisation), the same convention as the codec's simulation.
 
 Receiver: max-log LLRs with the per-symbol noise variance, descrambling, layered min-sum
@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baselines import channel as symbol_channel
+from baselines import numpy_channel as symbol_channel
 from baselines import h26x
 from baselines.result import SchemeResult
-from dvst.errors import DvstError
+from baselines.errors import BaselineError
 
 CODES = ("6144_4096", "8192_4096", "6144_2048")
 QAM_ORDERS = {2: "4-QAM", 4: "16-QAM", 6: "64-QAM"}
@@ -66,11 +66,11 @@ def at_least_as_robust(a: MCS, b: MCS) -> bool:
 
 
 def parse_mcs(text: str) -> MCS:
-    """"6144_4096_qam16" → MCS; a bad name is a DvstError."""
+    """"6144_4096_qam16" → MCS; a bad name is a BaselineError."""
     for m in ALL_MCS:
         if m.key == text:
             return m
-    raise DvstError(f"unknown code/modulation {text!r}; known: {', '.join(m.key for m in ALL_MCS)}")
+    raise BaselineError(f"unknown code/modulation {text!r}; known: {', '.join(m.key for m in ALL_MCS)}")
 
 
 class DigitalLink:
@@ -81,9 +81,9 @@ class DigitalLink:
         from radio.mapping.qam import QAM
 
         if code not in CODES:
-            raise DvstError(f"unknown LDPC code {code!r}; known: {', '.join(CODES)}")
+            raise BaselineError(f"unknown LDPC code {code!r}; known: {', '.join(CODES)}")
         if bits_per_symbol not in QAM_ORDERS:
-            raise DvstError(f"bits per QAM symbol must be 2, 4 or 6, got {bits_per_symbol}")
+            raise BaselineError(f"bits per QAM symbol must be 2, 4 or 6, got {bits_per_symbol}")
         self.mcs = MCS(code, int(bits_per_symbol))
         self.ldpc = paper_code(code)
         self.qam = QAM(int(bits_per_symbol))

@@ -29,9 +29,9 @@ import math
 
 import numpy as np
 
-from baselines import channel as symbol_channel
+from baselines import numpy_channel as symbol_channel
 from baselines.result import SchemeResult
-from dvst.errors import DvstError
+from baselines.errors import BaselineError
 
 # RGB → YCbCr (BT.601, full range, no offsets: the DC coefficient carries them)
 RGB_TO_YCC = np.array([[0.299, 0.587, 0.114],
@@ -80,9 +80,9 @@ class SoftCast:
 
     def __init__(self, gop: int = 4, grid: tuple[int, int] = (6, 6), metadata_link=None):
         if int(gop) < 1:
-            raise DvstError(f"SoftCast GOP must be ≥ 1, got {gop}")
+            raise BaselineError(f"SoftCast GOP must be ≥ 1, got {gop}")
         if len(grid) != 2 or min(grid) < 1:
-            raise DvstError(f"SoftCast chunk grid must be two positive integers, got {grid}")
+            raise BaselineError(f"SoftCast chunk grid must be two positive integers, got {grid}")
         self.gop = int(gop)
         self.grid = (int(grid[0]), int(grid[1]))
         if metadata_link is None:
@@ -157,13 +157,13 @@ class SoftCast:
         """Send uint8 frames [T, H, W, 3] at payload CBR ``cbr`` through the channel."""
         frames = np.asarray(frames)
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
-            raise DvstError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {list(frames.shape)}")
+            raise BaselineError(f"frames must be uint8 [T, H, W, 3], got {frames.dtype} {list(frames.shape)}")
         if not (math.isfinite(cbr) and cbr > 0):
-            raise DvstError(f"CBR must be a positive number, got {cbr}")
+            raise BaselineError(f"CBR must be a positive number, got {cbr}")
         symbol_channel.check_channel(channel)
         t_all, h, w = frames.shape[:3]
         if h < self.grid[0] or w < self.grid[1]:
-            raise DvstError(f"frames {w}×{h} are smaller than the SoftCast chunk grid {self.grid}")
+            raise BaselineError(f"frames {w}×{h} are smaller than the SoftCast chunk grid {self.grid}")
         rng = np.random.default_rng(seed)
         out = np.empty_like(frames)
         symbols = np.zeros(t_all)
@@ -176,7 +176,7 @@ class SoftCast:
             meta_symbols = self.metadata_link.n_symbols(self.metadata_bits(g))
             analog = int(math.floor(cbr * h * w * 3 * g)) - meta_symbols
             if analog < 0:
-                raise DvstError(f"CBR {cbr:.4g} is too low for SoftCast: its metadata alone needs "
+                raise BaselineError(f"CBR {cbr:.4g} is too low for SoftCast: its metadata alone needs "
                                 f"{meta_symbols / (h * w * 3 * g):.4g}")
             s, meta, sent = self.encode_gop(gop, analog)
             r, nv = symbol_channel.transmit(s, snr_db, channel, rng)

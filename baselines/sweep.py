@@ -1,15 +1,16 @@
-"""Operating-point sweeps of every scheme on one clip, the RD envelope and BD-rate.
+"""Operating-point sweeps of the baseline schemes on one clip, the RD envelope and BD-rate.
 
-The RD harness (``dvst bench rd``) is a thin layer over this module: :class:`ClipBench`
-encodes the clip once per (codec, QP/CRF), then sends it through each scheme at the asked
-SNR and channel, and measures every received clip the same way (mean over frames of PSNR
-and MS-SSIM in dB, payload CBR from ``dvst.eval.metrics``).
+The RD harness (``dvst bench rd``, its schemes in ``dvst.bench.schemes``) is a thin layer
+over this module: :class:`ClipBench` encodes the clip once per (codec, QP/CRF), then sends it
+through each scheme at the asked SNR and channel, and measures every received clip the same
+way (mean over frames of PSNR and MS-SSIM in dB, payload CBR from ``dvst.eval.metrics``).
 
 - Separation (``h264-ldpc``, ``h265-ldpc``): every rate × code × modulation is simulated;
   the curve is the upper envelope over all of them (the paper's choice of the best pair).
 - ``+ Capacity``: every rate at log2(1 + SNR) bits per symbol.
 - SoftCast: one point per target CBR.
-- DVST: models of the zoo, through ``dvst.eval.codec_sim.evaluate``.
+
+DVST's points are made by ``dvst.bench.schemes.DVST`` on the same bench (clip, GOP, seed).
 """
 
 from __future__ import annotations
@@ -22,14 +23,11 @@ import numpy as np
 
 from baselines import capacity, h26x, separation
 from baselines.result import SchemeResult
-from dvst.errors import DvstError
+from baselines.errors import BaselineError
 from dvst.eval.metrics import msssim_db, psnr_db
 
+# the baseline schemes over H.26x, and the codec each one carries
 VIDEO_SCHEMES = {"h264-ldpc": "h264", "h265-ldpc": "h265", "h264-capacity": "h264", "h265-capacity": "h265"}
-SCHEMES = ("h264-ldpc", "h265-ldpc", "h264-capacity", "h265-capacity", "softcast", "dvst")
-LABELS = {"h264-ldpc": "H.264 + LDPC", "h265-ldpc": "H.265 + LDPC", "h264-capacity": "H.264 + Capacity",
-          "h265-capacity": "H.265 + Capacity", "softcast": "SoftCast", "dvst": "DVST"}
-ANCHOR = "h264-ldpc"
 DEAD_BLOCKS = 20  # code blocks all lost → that pair (and any less robust one) is dead at this SNR
 
 
@@ -91,9 +89,9 @@ class ClipBench:
     def __init__(self, frames: np.ndarray, gop: int = 4, rates=(22, 27, 32, 37, 42, 47),
                  rate_control: str = "qp", mcs=separation.ALL_MCS, seed: int = 0):
         if rate_control not in ("qp", "crf"):
-            raise DvstError(f"rate control must be qp or crf, got {rate_control!r}")
+            raise BaselineError(f"rate control must be qp or crf, got {rate_control!r}")
         if not rates:
-            raise DvstError("give at least one QP/CRF value")
+            raise BaselineError("give at least one QP/CRF value")
         self.frames = np.asarray(frames)
         self.gop, self.rates, self.rate_control = int(gop), tuple(rates), rate_control
         self.mcs = tuple(mcs)
@@ -238,53 +236,3 @@ class ClipBench:
             res = self._links["softcast"].run(self.frames, cbr, snr_db, channel, seed=self.seed)
             self._sims[key] = self.measure("softcast", res, snr_db, channel, target_cbr=float(cbr))
         return self._sims[key]
-
-    # --- DVST ----------------------------------------------------------------------------------
-    def dvst_point(self, scheme: str, model_name: str, eta: float | None, snr_db: float,
-                   channel: str = "awgn") -> Point:
-        from dvst.eval.codec_sim import evaluate
-        from dvst.zoo import load_model
-
-        key = (scheme, model_name, eta, float(snr_db), channel)
-        if key not in self._sims:
-            if ("model", model_name) not in self._links:
-                self._links[("model", model_name)] = load_model(model_name)
-            model = self._links[("model", model_name)]
-            r = evaluate(self.frames, model, snr_db, channel=channel, gop=self.gop, eta=eta, seed=self.seed)
-            pf = r["per_frame"]
-            from dvst.zoo import get_entry
-
-            e = get_entry(model_name)
-            params = {"model": model_name, "eta": eta, "trained_channel": e.channel, "trained_snr_db": e.snr_db}
-            self._sims[key] = Point(scheme, float(r["payload_cbr"]), float(r["psnr_db"]), float(r["msssim_db"]),
-                                    float(snr_db), channel, params,
-                                    [f["payload_cbr"] for f in pf], [f["psnr_db"] for f in pf], 0)
-        return self._sims[key]
-
-
-def dvst_models(scheme: str) -> list:
-    """Zoo entries with weights behind a DVST scheme name: ``dvst`` = every PSNR (MSE) model;
-    ``dvst:NAME`` = that model (an ablation, one λ, another training SNR). Empty when none."""
-    from dvst.zoo import list_models
-
-    entries = [e for e in list_models() if e.path.is_file()]
-    if scheme == "dvst":
-        return [e for e in entries if e.metric == "mse"]
-    name = scheme.split(":", 1)[1]
-    return [e for e in entries if e.name == name]
-
-
-def for_channel(entries: list, channel: str) -> list:
-    """The entries trained for ``channel``; if there are none, all of them (then the figure is
-    a mismatched-channel one: each point's params name the model's own training channel)."""
-    return [e for e in entries if e.channel == channel] or list(entries)
-
-
-def check_schemes(names: list[str]) -> list[str]:
-    for n in names:
-        if n not in SCHEMES and not n.startswith("dvst:"):
-            raise DvstError(f"unknown scheme {n!r}; choose from {', '.join(SCHEMES)} or dvst:MODEL")
-    if len(set(names)) != len(names):
-        raise DvstError("a scheme is listed twice")
-    return names
-

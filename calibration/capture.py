@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dvst.errors import DvstError
+from calibration.errors import CalibrationError
 from radio.channel.adc import RX_FULL_SCALE
 from radio.header import BurstHeader
 from radio.profile import RadioProfile
@@ -111,7 +111,7 @@ class Link:
         while got < n:
             buf = np.asarray(self.rx.rx(), np.complex64)
             if not buf.size:
-                raise DvstError("the receiver returned an empty buffer")
+                raise CalibrationError("the receiver returned an empty buffer")
             parts.append(buf)
             got += buf.size
         return np.concatenate(parts)[:n]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from calibration.capture import Link, dbfs, is_pluto, tone
-from dvst.errors import DvstError
+from calibration.errors import CalibrationError
 from radio.profile import RadioProfile
 
 TONE_BUFFER = 8192         # samples of the cyclic tone buffer
@@ -57,7 +57,7 @@ def tone_frequency(x: np.ndarray, sample_rate: float, f0: float, search_hz: floa
     x = np.asarray(x, np.complex128)
     n = x.size
     if n < 8 * SEGMENT:
-        raise DvstError(f"a CFO estimate needs at least {8 * SEGMENT} samples, got {n}")
+        raise CalibrationError(f"a CFO estimate needs at least {8 * SEGMENT} samples, got {n}")
     spec = np.abs(np.fft.fft((x - x.mean()) * np.hanning(n))) ** 2
     freqs = np.fft.fftfreq(n, 1.0 / sample_rate)
     band = np.flatnonzero(np.abs(freqs - f0) <= search_hz)
@@ -65,7 +65,7 @@ def tone_frequency(x: np.ndarray, sample_rate: float, f0: float, search_hz: floa
     outside = np.flatnonzero((np.abs(freqs - f0) > search_hz) & (np.abs(freqs) > 8 * sample_rate / n))
     if outside.size and spec[outside].max() > 4 * spec[k]:
         far = float(freqs[outside[np.argmax(spec[outside])]])
-        raise DvstError(f"the strongest tone arrives at {far / 1e3:.1f} kHz, outside the search of "
+        raise CalibrationError(f"the strongest tone arrives at {far / 1e3:.1f} kHz, outside the search of "
                         f"{f0 / 1e3:g} +- {search_hz / 1e3:.1f} kHz: the boards differ by more than the "
                         "ppm searched (or an interferer is stronger than the test tone)")
     # Gaussian interpolation of the peak on log power
@@ -98,7 +98,7 @@ def read_xo_correction(device) -> int | None:
 
 
 def apply_xo_correction(device, xo_hz: int) -> None:
-    """Write ``xo_correction`` (Hz) to a Pluto; a DvstError where the board has none."""
+    """Write ``xo_correction`` (Hz) to a Pluto; a CalibrationError where the board has none."""
     sdr = getattr(device, "sdr", None)
     try:
         if sdr is not None and hasattr(sdr, "xo_correction"):
@@ -108,8 +108,8 @@ def apply_xo_correction(device, xo_hz: int) -> None:
             sdr._set_iio_dev_attr("xo_correction", int(xo_hz))
             return
     except Exception as e:
-        raise DvstError(f"the board refused xo_correction = {int(xo_hz)}: {e}") from None
-    raise DvstError(f"the {getattr(device, 'kind', 'device')} device has no xo_correction to set")
+        raise CalibrationError(f"the board refused xo_correction = {int(xo_hz)}: {e}") from None
+    raise CalibrationError(f"the {getattr(device, 'kind', 'device')} device has no xo_correction to set")
 
 
 def xo_for(ppm: float, xo_now: int | None) -> int | None:
@@ -137,7 +137,7 @@ def measure_cfo(link: Link, profile: RadioProfile, n_samples: int = 1 << 16, n_c
         result = _measure(link, fs, fc, f0, search, n_samples, n_captures)
         if apply_xo:
             if result.xo_correction is None:
-                raise DvstError("xo_correction can only be applied to a PlutoSDR")
+                raise CalibrationError("xo_correction can only be applied to a PlutoSDR")
             apply_xo_correction(link.rx, result.xo_correction)
             link.flush()
             result = _measure(link, fs, fc, f0, search, n_samples, n_captures)
@@ -152,7 +152,7 @@ def _measure(link: Link, fs: float, fc: float, f0: float, search: float, n: int,
     ests = [tone_frequency(link.capture(n), fs, f0, search) for _ in range(max(1, captures))]
     snr = float(np.median([s for _, s in ests]))
     if snr < MIN_TONE_SNR_DB:
-        raise DvstError(f"no test tone within +-{search / fc * 1e6:.0f} ppm of {f0 / 1e3:g} kHz (peak only "
+        raise CalibrationError(f"no test tone within +-{search / fc * 1e6:.0f} ppm of {f0 / 1e3:g} kHz (peak only "
                         f"{snr:.1f} dB over the noise); check the transmitter, antennas or cable")
     ppms = np.array([(f - f0) / (fc + f0) * 1e6 for f, _ in ests])
     ppm = float(np.median(ppms))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from calibration.capture import Link, dbfs
-from dvst.errors import DvstError
+from calibration.errors import CalibrationError
 
 MIN_NOISE_DBFS = -55.0    # ≈ 4 ADC counts RMS per branch: quantisation costs < 0.5 % of the noise
 
@@ -56,13 +56,13 @@ def estimate_iq(x: np.ndarray) -> tuple[complex, float, float]:
     """x complex [N] of circular noise through the receiver → (dc, gain_db, phase_deg)."""
     x = np.asarray(x, np.complex128)
     if x.size < 1024:
-        raise DvstError(f"IQ estimation needs at least 1024 samples, got {x.size}")
+        raise CalibrationError(f"IQ estimation needs at least 1024 samples, got {x.size}")
     dc = complex(x.mean())
     z = x - dc
     pi = float(np.mean(z.real ** 2))
     pq = float(np.mean(z.imag ** 2))
     if pi <= 0 or pq <= 0:
-        raise DvstError("the receiver delivered no noise (all samples equal); raise the RX gain")
+        raise CalibrationError("the receiver delivered no noise (all samples equal); raise the RX gain")
     c = float(np.mean(z.real * z.imag))
     gain_db = 10 * np.log10(pq / pi)
     phase = np.arcsin(np.clip(-c / np.sqrt(pi * pq), -1.0, 1.0))
@@ -90,7 +90,7 @@ def measure_iq(link: Link, rx_gain_db: float | None = None, n_samples: int = 1 <
     dc, g_db, ph = estimate_iq(x)
     noise = dbfs(np.mean(np.abs(x - dc) ** 2))
     if noise < min_noise_dbfs:
-        raise DvstError(f"the noise at RX gain {gain_now:g} dB is only {noise:.1f} dBFS, too close to the "
+        raise CalibrationError(f"the noise at RX gain {gain_now:g} dB is only {noise:.1f} dBFS, too close to the "
                         f"ADC's step for an IQ estimate (need > {min_noise_dbfs:g} dBFS); raise the RX gain")
     return IQImbalance(dc_offset=[dc.real, dc.imag], gain_db=g_db, phase_deg=ph,
                        image_rejection_db=image_rejection_db(g_db, ph), rx_gain_db=gain_now,

@@ -22,8 +22,8 @@ from calibration.cfo import measure_cfo
 from calibration.gain_sweep import sweep_gains
 from calibration.iq import MIN_NOISE_DBFS, measure_dc, measure_iq
 from calibration.noise_floor import measure_noise_floor
-from calibration.profile import CalibrationProfile, apply_profile
-from dvst.errors import DvstError
+from calibration.board_profile import CalibrationProfile, apply_profile
+from calibration.errors import CalibrationError
 from radio.profile import RadioProfile
 
 ROUTINES = ("noise", "cfo", "iq", "gain")
@@ -53,7 +53,7 @@ def open_link(kind: str, profile: RadioProfile, uri: str | None = None, tx_uri: 
             a, b = fake_pluto_pair(cfg, seed)
             tx, rx = PlutoDevice(sdr=a), PlutoDevice(sdr=b)
     else:
-        raise DvstError(f"calibration runs on a pluto, loopback or fake-pluto device, not {kind!r}")
+        raise CalibrationError(f"calibration runs on a pluto, loopback or fake-pluto device, not {kind!r}")
     link = Link(tx, rx)
     try:
         link.prepare(profile)
@@ -84,7 +84,7 @@ def iq_gain(cal: CalibrationProfile, profile: RadioProfile) -> float:
     noise = np.asarray(nf.noise_dbfs)
     ok = noise >= MIN_NOISE_DBFS
     if not ok.any():
-        raise DvstError(f"the receiver's noise stays below {MIN_NOISE_DBFS:g} dBFS at every RX gain; "
+        raise CalibrationError(f"the receiver's noise stays below {MIN_NOISE_DBFS:g} dBFS at every RX gain; "
                         "nothing to estimate the IQ imbalance on")
     cand = np.flatnonzero(ok)
     return float(nf.rx_gain_db[int(cand[np.argmin(np.abs(noise[cand] - IQ_NOISE_DBFS))])])
@@ -97,7 +97,7 @@ def calibrate(link: Link, profile: RadioProfile, routines=ROUTINES, cal: Calibra
     board's profile (``cal`` updated, or a new one). ``log`` gets one line per step."""
     unknown = sorted(set(routines) - set(ROUTINES))
     if unknown:
-        raise DvstError(f"unknown calibration routine {unknown[0]!r}; known: {', '.join(ROUTINES)}")
+        raise CalibrationError(f"unknown calibration routine {unknown[0]!r}; known: {', '.join(ROUTINES)}")
     say = log or (lambda _msg: None)
     cal = cal or new_profile(link, profile)
     if "noise" in routines:
@@ -116,7 +116,7 @@ def calibrate(link: Link, profile: RadioProfile, routines=ROUTINES, cal: Calibra
         cal.gain = sweep_gains(link, apply_profile(profile, cal), target_snr_db=target_snr_db,
                                saturation_rx_gain_db=sat)
         if cal.gain.rx_gain_db is None:
-            raise DvstError("no setting of the sweep decoded every burst without clipping; check the "
+            raise CalibrationError("no setting of the sweep decoded every burst without clipping; check the "
                             "antennas/cable and the attenuation")
     if cal.iq is not None and cal.gain is not None and cal.iq.rx_gain_db != cal.gain.rx_gain_db:
         say(f"DC offset at the recommended RX gain {cal.gain.rx_gain_db:g} dB")

@@ -18,22 +18,28 @@ import sys
 import threading
 from typing import NoReturn
 
+from foundation.errors import ProjectError
 from dvst import __version__
-from dvst.errors import DvstError, Terminated
+from dvst.errors import Terminated
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand: one module each in ``dvst.commands``, and ``gui.command`` (the window
+    sits above the commands, so the entry point, on top of both, wires it in). The GUI module
+    is also every command's ``args.viewer`` for ``--gui``/``--screenshot``."""
     import dvst.commands as commands
+    import gui.command as gui_command  # Qt itself is imported only when a window opens
 
     parser = OneLineParser(
         prog="dvst", description="Deep video semantic transmission over PlutoSDR radios.")
     parser.add_argument("--version", action="version", version=f"dvst {__version__}")
+    parser.set_defaults(viewer=gui_command)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"dvst.commands.{info.name}")
-        module.register(sub)
+    modules = {info.name: f"dvst.commands.{info.name}" for info in pkgutil.iter_modules(commands.__path__)
+               if not info.name.startswith("_")}
+    modules["gui"] = gui_command.__name__
+    for name in sorted(modules):
+        importlib.import_module(modules[name]).register(sub)
     return parser
 
 
@@ -91,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _on_sigterm)  # stop as on Ctrl-C: outputs closed, state written
     try:
         return int(args.func(args) or 0)
-    except DvstError as e:
+    except ProjectError as e:
         print(f"dvst: error: {one_line(e)}", file=sys.stderr)  # one line, always
         return 2
     except Terminated:

@@ -1,14 +1,14 @@
-"""The one exception type users see.
+"""The errors of the ``dvst`` package (codec, link, training, evaluation, CLI).
 
-Every layer (codec, radio, sync, calibration, baselines, GUI) raises :class:`DvstError` for
-bad input it can name: a broken video file, a corrupt checkpoint, a bad YAML key, a missing
-radio. The ``dvst`` command prints its message on one line and exits with status 2; any
-other exception is a bug.
+:class:`DvstError` is the ``dvst`` layer's :class:`foundation.errors.ProjectError`; the CLI
+prints any project error on one line and exits with status 2.
 """
 
+from foundation.errors import ProjectError
 
-class DvstError(Exception):
-    """A user-facing error whose message fits on one line."""
+
+class DvstError(ProjectError):
+    """A user-facing error of the codec, link, training or CLI; one line."""
 
 
 class Terminated(KeyboardInterrupt):

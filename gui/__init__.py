@@ -2,6 +2,6 @@
 
 ``app`` (``run_gui``, ``screenshot``), ``window`` (MainWindow), ``panels`` (what is drawn),
 ``controls`` (what is steered), ``display`` (display transforms: PSD, histories, waterfall),
-``settings`` / ``sessions`` (LinkSettings → LinkSession through ``dvst.link.build``), ``theme``,
+``settings`` / ``sessions`` (LinkSettings → LinkSession through ``dvst.link.factory``), ``theme``,
 ``bench`` (redraw cost). See docs/gui.md.
 """

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from dvst.errors import DvstError
-from gui.settings import SOURCES, LinkSettings, radio_defaults, scenario_defaults
+from foundation.errors import ProjectError
+from dvst.link.catalog import radio_defaults, scenario_defaults
+from gui.settings import SOURCES, LinkSettings
 
 SOURCE_LABELS = {"loopback": "Loopback (simulated Plutos)", "pluto": "PlutoSDR",
                  "zmq": "GNU Radio (ZeroMQ)", "replay": "Replay SigMF"}
@@ -55,7 +56,7 @@ class ControlPanel(QtWidgets.QWidget):
 
     Signals: ``startRequested``, ``stopRequested``, ``recordToggled(bool)``,
     ``channelChanged(dict)`` (debounced ``set_channel`` keywords), ``targetChanged(dict)``
-    (``set_target`` keywords), ``radioChanged(dict)`` (``gui.sessions.set_radio`` keywords:
+    (``set_target`` keywords), ``radioChanged(dict)`` (``dvst.link.devices.set_radio`` keywords:
     lo_hz, rx_gain_db, tx_gain_db). scenarios: loopback channel scenario names; models: zoo names.
     """
 
@@ -75,7 +76,7 @@ class ControlPanel(QtWidgets.QWidget):
         self._running = False
         try:  # offsets and multipath left open (None) start at the scenario's values
             d = scenario_defaults(link.channel)
-        except DvstError:
+        except ProjectError:
             d = {"cfo_ppm": 0.0, "sfo_ppm": 0.0, "multipath": None}
         self._base = link
         self._input = s.input
@@ -272,7 +273,7 @@ class ControlPanel(QtWidgets.QWidget):
         """A new scenario brings its own offsets and multipath (the SNR slider stays the user's)."""
         try:
             d = scenario_defaults(self.scenario.currentData())
-        except DvstError:
+        except ProjectError:
             return
         self.cfo.setValue(d["cfo_ppm"])
         self.sfo.setValue(d["sfo_ppm"])

@@ -1,4 +1,4 @@
-"""The window's session factory: ``LinkSettings`` → a ``LinkSession`` from ``dvst.link.build``.
+"""The window's session factory: ``LinkSettings`` → a ``LinkSession`` from ``dvst.link.factory``.
 
 The same builders as ``dvst loopback``, ``dvst tx``/``dvst rx`` and ``dvst replay``, so the
 window runs exactly the pipelines the command line runs.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from dvst.errors import DvstError
-from dvst.link.config import LinkConfig
+from dvst.link.link_config import LinkConfig
 from gui.settings import LinkSettings
 
 
@@ -21,27 +21,27 @@ def build_session(settings: LinkSettings):
     (``tx_session(cable=True)``), else the board receives (``rx_session``) and ``input`` is the
     reference video. replay: ``replay_session`` on a SigMF recording (as ``dvst replay``).
     """
-    from dvst.link import build
+    from dvst.link import factory
 
     cfg = settings.link
     if settings.source == "loopback":
-        session = build.loopback_session(cfg, settings.input)
+        session = factory.loopback_session(cfg, settings.input)
         if settings.multipath is not None:
             session.set_channel(multipath=settings.multipath)
         return session
     if settings.source == "pluto":
         if settings.cable:
-            return build.tx_session(cfg, settings.input, cable=True)
-        return build.rx_session(cfg, reference=settings.input)
+            return factory.tx_session(cfg, settings.input, cable=True)
+        return factory.rx_session(cfg, reference=settings.input)
     if settings.source == "zmq":
         cfg = dataclasses.replace(cfg, device="zmq")
         if cfg.tx_endpoint:
-            return build.tx_session(cfg, settings.input, cable=bool(cfg.rx_endpoint))
-        return build.rx_session(cfg, reference=settings.input)
+            return factory.tx_session(cfg, settings.input, cable=bool(cfg.rx_endpoint))
+        return factory.rx_session(cfg, reference=settings.input)
     if settings.source == "replay":
         if not settings.replay_path:
             raise DvstError("choose a SigMF recording (.sigmf-meta) to replay")
-        return build.replay_session(settings.replay_path, cfg, reference=settings.input)
+        return factory.replay_session(settings.replay_path, cfg, reference=settings.input)
     raise DvstError(f"unknown source {settings.source!r}; choose loopback, pluto, zmq or replay")
 
 
@@ -63,42 +63,3 @@ def settings_of(session) -> LinkSettings:
         link.sfo_ppm = config.effective_sfo_ppm
         multipath = config.multipath or False
     return LinkSettings(source=source, link=link, multipath=multipath)
-
-
-def radios(session) -> tuple[list, list]:
-    """The session's radio devices (``radio.devices.Device``): (receiving, transmitting).
-
-    The transmit side may be wrapped (``ChunkedTx`` keeps its device in ``.dev``); a simulated
-    loopback pair counts too (its gains and LOs act on the simulated channel).
-    """
-    from radio.devices.base import Device
-
-    def device(obj):
-        for candidate in (obj, getattr(obj, "dev", None)):
-            if isinstance(candidate, Device):
-                return candidate
-        return None
-
-    rx = device(getattr(session, "rx_device", None))
-    tx = device(getattr(session, "tx_device", None))
-    return ([rx] if rx is not None else []), ([tx] if tx is not None else [])
-
-
-def set_radio(session, lo_hz: float | None = None, rx_gain_db: float | None = None,
-              tx_gain_db: float | None = None) -> None:
-    """Retune a running session's radios, pyadi-iio style: ``rx_lo``/``tx_lo`` (Hz, both sides
-    of a board), ``rx_hardwaregain_chan0`` (dB, manual gain mode), ``tx_hardwaregain_chan0``
-    (dB, ≤ 0). The devices check the values (a bad one is a DvstError)."""
-    receivers, transmitters = radios(session)
-    if not receivers and not transmitters:
-        raise DvstError("this session has no radio to tune")
-    for dev in receivers:
-        if lo_hz is not None:
-            dev.rx_lo = int(round(lo_hz))
-        if rx_gain_db is not None:
-            dev.rx_hardwaregain_chan0 = float(rx_gain_db)
-    for dev in transmitters:
-        if lo_hz is not None:
-            dev.tx_lo = int(round(lo_hz))
-        if tx_gain_db is not None:
-            dev.tx_hardwaregain_chan0 = float(tx_gain_db)

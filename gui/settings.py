@@ -2,7 +2,7 @@
 
 ``LinkSettings`` is what a session factory gets when the user presses Start. Its live subset
 (``channel()``, ``target()``) is what reaches a running session through ``set_channel`` and
-``set_target``. The link's own settings are ``dvst.link.config.LinkConfig`` — the same
+``set_target``. The link's own settings are ``dvst.link.link_config.LinkConfig`` — the same
 dataclass ``dvst loopback`` / ``dvst rx`` fill from ``--config`` and flags — so the window and
 the command line describe a session one way.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dvst.link.config import LinkConfig
+from dvst.link.link_config import LinkConfig
 
 SOURCES = ("loopback", "pluto", "zmq", "replay")
 
@@ -46,34 +46,3 @@ class LinkSettings:
     def target(self) -> dict:
         """Keyword arguments for ``LinkSession.set_target``."""
         return {"model": self.link.model, "cbr": self.link.cbr}
-
-
-def scenario_defaults(name: str) -> dict:
-    """The live knobs of a shipped loopback scenario: cfo_ppm, sfo_ppm, multipath, snr_db."""
-    from radio.channel.config import load_channel_config
-
-    c = load_channel_config(name)
-    return {"cfo_ppm": c.effective_cfo_hz / c.center_freq * 1e6, "sfo_ppm": c.effective_sfo_ppm,
-            "multipath": c.multipath, "snr_db": c.snr_db}
-
-
-def radio_defaults(name: str) -> dict:
-    """LO (Hz) and gains (dB) of a radio profile (configs/radio/NAME.yaml): lo_hz, rx_gain_db, tx_gain_db."""
-    from radio.profile import load_profile
-
-    p = load_profile(name)
-    return {"lo_hz": p.center_freq, "rx_gain_db": p.rx_gain_db, "tx_gain_db": p.tx_gain_db}
-
-
-def shipped_scenarios() -> list[str]:
-    """Names of the loopback channel scenarios under configs/channels/."""
-    from dvst.config import config_root
-
-    return sorted(p.stem for p in (config_root() / "channels").glob("*.yaml"))
-
-
-def multipath_profiles() -> list[str]:
-    """The simulator's tapped-delay-line profiles, by name."""
-    from radio.channel.multipath import TDL_PROFILES
-
-    return sorted(TDL_PROFILES)

@@ -15,11 +15,12 @@ from typing import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from gui import theme
 from gui.controls import ControlPanel
 from gui.panels import ChannelPanel, ConstellationPanel, FramesPanel, HistoryPanel, SpectrumPanel, StatusPanel
-from gui.settings import LinkSettings, multipath_profiles, shipped_scenarios
+from dvst.link.catalog import multipath_profiles, shipped_scenarios
+from gui.settings import LinkSettings
 
 SessionFactory = Callable[[LinkSettings], object]
 
@@ -167,7 +168,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         try:
             self.session.start()
-        except DvstError as e:
+        except ProjectError as e:
             self.show_error(str(e))
             self.controls.set_running(False)
             return False
@@ -187,7 +188,7 @@ class MainWindow(QtWidgets.QMainWindow):
         def work():
             try:
                 result, error = fn(), None
-            except DvstError as e:
+            except ProjectError as e:
                 result, error = None, str(e)
             except Exception as e:  # noqa: BLE001 - a bug, said on one line like the CLI does
                 result, error = None, f"internal error: {type(e).__name__}: {e}"
@@ -255,7 +256,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return  # before Start the sliders' values go into the new session's settings
         try:
             self.session.set_channel(**channel)
-        except DvstError as e:
+        except ProjectError as e:
             self.show_error(str(e))
 
     def apply_target(self, target: dict) -> None:
@@ -272,7 +273,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """Retune the running board (LO, gains) in the background; a refused value is said."""
         if self.session is None or not self.running:
             return
-        from gui.sessions import set_radio
+        from dvst.link.devices import set_radio
 
         session = self.session
         self._in_background(lambda: set_radio(session, **radio),
@@ -284,7 +285,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         try:
             self.session.start_recording(path)
-        except DvstError as e:
+        except ProjectError as e:
             self.show_error(str(e))
             return False
         self.statusBar().showMessage(f"recording to {path}")
@@ -388,7 +389,7 @@ def _stop_session(session) -> str | None:
     """``session.stop()``; → the error a worker died of (one line), or None."""
     try:
         session.stop()
-    except DvstError as e:
+    except ProjectError as e:
         return str(e)
     except Exception as e:  # noqa: BLE001 - a worker's bug: said, and the window lives on
         return f"{type(e).__name__}: {e}"

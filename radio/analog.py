@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 
 def real_to_symbols(x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -22,7 +22,7 @@ def real_to_symbols(x: np.ndarray) -> tuple[np.ndarray, float]:
     """
     x = np.asarray(x, np.float64).reshape(-1)
     if not np.all(np.isfinite(x)):
-        raise DvstError("analog payload contains NaN or inf")
+        raise RadioError("analog payload contains NaN or inf")
     if x.size % 2:
         x = np.concatenate([x, [0.0]])
     s = x[0::2] + 1j * x[1::2]
@@ -83,7 +83,7 @@ def equalize(y: np.ndarray, h: np.ndarray, noise_var, est_factor: float = 0.0,
         g = np.conj(h) / den
         var = n_eff / den
     else:
-        raise DvstError(f"unknown equalizer {method!r}; use 'zf' or 'lmmse'")
+        raise RadioError(f"unknown equalizer {method!r}; use 'zf' or 'lmmse'")
     x = np.asarray(y, np.complex64) * g.astype(np.complex64, copy=False)
     v = np.empty(x.shape, np.float32)
     v[...] = np.minimum(var, np.float32(1e12))

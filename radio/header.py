@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.fec.ldpc import LDPC5G
 from radio.mapping.qam import QAM
 from radio.ofdm import pn_bits
@@ -57,7 +57,7 @@ class BurstHeader:
 
     def validate(self) -> None:
         def bad(msg: str) -> None:
-            raise DvstError(f"burst header: {msg}")
+            raise RadioError(f"burst header: {msg}")
 
         for name, top in (("stream_id", 0xFFFF), ("frame_index", 0xFFFFFFFF), ("fragment", 0xFFFF),
                           ("n_fragments", 0xFFFF)):

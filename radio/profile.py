@@ -1,5 +1,5 @@
 """The radio profile: sample rate, carrier, OFDM numerology, subcarrier layout, header code,
-equaliser and device gains, loaded from ``configs/radio/NAME.yaml``.
+equaliser and device gains, loaded from ``radio/profiles/NAME.yaml``.
 
 The OFDM grid uses ``fft_size`` bins at ``sample_rate`` (subcarrier spacing
 ``sample_rate / fft_size``). ``n_used`` subcarriers carry data or pilots, split evenly around
@@ -15,8 +15,8 @@ from functools import cached_property
 
 import numpy as np
 
-from dvst.config import load_dataclass
-from dvst.errors import DvstError
+from foundation.yaml_config import load_dataclass, shipped
+from radio.errors import RadioError
 
 # AD9361/AD9363 limits as the Pluto firmware exposes them (with the FPGA decimation filters)
 PLUTO_MIN_SAMPLE_RATE = 521e3
@@ -29,7 +29,7 @@ PLUTO_MAX_RF_BW = 56e6
 
 @dataclass
 class RadioProfile:
-    """One radio configuration; every field is a YAML key of ``configs/radio/*.yaml``.
+    """One radio configuration; every field is a YAML key of ``radio/profiles/*.yaml``.
 
     Units: Hz for rates and frequencies, samples for lengths, dB / dBFS for levels.
     """
@@ -62,7 +62,7 @@ class RadioProfile:
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
-            raise DvstError(f"radio profile {self.name!r}: {msg}")
+            raise RadioError(f"radio profile {self.name!r}: {msg}")
 
         if not PLUTO_MIN_SAMPLE_RATE <= self.sample_rate <= PLUTO_MAX_SAMPLE_RATE:
             bad(f"sample_rate {self.sample_rate:g} Hz is outside the Pluto's range "
@@ -166,9 +166,12 @@ class RadioProfile:
         return self.n_used - self.n_pilots
 
 
-def load_profile(name_or_path: str | os.PathLike = "default", **overrides) -> RadioProfile:
-    """Load ``configs/radio/NAME.yaml`` (or a YAML path); keyword overrides replace its keys.
+PROFILES = shipped("radio", "profiles")  # radio/profiles/NAME.yaml
 
-    Unknown keys, wrong types and values the Pluto cannot do raise a one-line DvstError.
+
+def load_profile(name_or_path: str | os.PathLike = "default", **overrides) -> RadioProfile:
+    """Load ``radio/profiles/NAME.yaml`` (or a YAML path); keyword overrides replace its keys.
+
+    Unknown keys, wrong types and values the Pluto cannot do raise a one-line RadioError.
     """
-    return load_dataclass(RadioProfile, name_or_path, "radio", overrides)
+    return load_dataclass(RadioProfile, name_or_path, "radio", PROFILES, overrides)

@@ -120,7 +120,7 @@ class Receiver:
         self.corrector = RxCorrector(corr, p.sample_rate) if corr.active else None
         self.cfo_hint_hz = corr.cfo_hz
         self.stream = SampleStream(max(1 << 16, 4 * p.rx_buffer_size))
-        self.detector = BurstDetector(p)
+        self.detector = BurstDetector(p, self.pre)
         self.backoff = max(1, p.cp_len // 4)   # FFT window starts this far inside the CP
         self.smoother = DelaySmoother(p.used_freqs, p.fft_size, p.cp_len)
         self.margin = 2 * p.symbol_len + self.detector.window + 2 * self.detector.lag

@@ -11,7 +11,7 @@ import dataclasses
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.analog import interleaver
 from radio.header import BurstHeader, HeaderCodec
 from radio.ofdm import OFDM, pn_symbols
@@ -48,23 +48,23 @@ class Transmitter:
         p = self.profile
         x = np.asarray(payload)
         if x.dtype.kind not in "fcbiu":
-            raise DvstError(f"payload must be numeric, got dtype {x.dtype}")
+            raise RadioError(f"payload must be numeric, got dtype {x.dtype}")
         x = x.astype(np.complex64).reshape(-1)
         if not np.all(np.isfinite(x)):
-            raise DvstError("payload contains NaN or inf")
+            raise RadioError("payload contains NaN or inf")
         if x.size > p.max_payload_symbols:
-            raise DvstError(f"payload of {x.size} symbols exceeds "
+            raise RadioError(f"payload of {x.size} symbols exceeds "
                             f"max_payload_symbols={p.max_payload_symbols}")
         if header.payload_len is None:
             header = dataclasses.replace(header, payload_len=int(x.size))
         elif header.payload_len != x.size:
-            raise DvstError(f"header says payload_len={header.payload_len} "
+            raise RadioError(f"header says payload_len={header.payload_len} "
                             f"but the payload has {x.size} symbols")
         if header.side_info is None:
             header = dataclasses.replace(header, side_info=b"")
         header.validate()
         if len(header.side_info) > p.max_side_info_bytes:
-            raise DvstError(f"side_info of {len(header.side_info)} bytes exceeds "
+            raise RadioError(f"side_info of {len(header.side_info)} bytes exceeds "
                             f"max_side_info_bytes={p.max_side_info_bytes}")
         head = self.header_codec.encode(header)
         n_pl = self.n_payload_symbols(x.size)

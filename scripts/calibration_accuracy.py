@@ -12,7 +12,7 @@ from calibration.capture import Link
 from calibration.cfo import measure_cfo
 from calibration.gain_sweep import sweep_gains
 from calibration.iq import measure_iq
-from calibration.profile import apply_profile
+from calibration.board_profile import apply_profile
 from calibration.run import calibrate
 from dvst.bench.radio import output_snr_db, run_link
 from radio.channel import ChannelConfig

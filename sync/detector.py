@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from radio.preamble import Preamble
-from radio.profile import RadioProfile
+from typing import Protocol
+
 from sync.cfo import derotate, fractional_cfo, integer_cfo, repetition_cfo
 from sync.metric import first_crossing, schmidl_cox_metric
 from sync.stream import SampleStream
@@ -47,12 +47,41 @@ class Detection:
     integer_score: float
 
 
-class BurstDetector:
-    """Finds bursts in a :class:`SampleStream`; ``search_pos`` is the next absolute index to scan."""
+class Numerology(Protocol):
+    """What the detector reads of the OFDM numerology (``radio.profile.RadioProfile`` has it)."""
 
-    def __init__(self, profile: RadioProfile):
+    sample_rate: float          # samples per second
+    subcarrier_spacing: float   # Hz
+    max_cfo_hz: float           # largest carrier offset searched, Hz
+    fft_size: int
+    cp_len: int                 # samples
+    n_training: int             # training symbols after the synchronisation symbol
+    detect_threshold: float     # Schmidl-Cox metric threshold
+    used_freqs: np.ndarray      # signed subcarrier indices of the used subcarriers, int
+
+
+class KnownPreamble(Protocol):
+    """What the detector reads of the known preamble (``radio.preamble.Preamble`` has it)."""
+
+    period: int                  # samples of one repetition of the synchronisation symbol
+    metric_window: int           # samples the Schmidl-Cox metric sums over
+    length: int                  # samples of the whole preamble
+    sync_len: int                # samples of the synchronisation symbol, cyclic prefix included
+    training_start: int          # offset of the first training symbol, samples
+    training_freq: np.ndarray    # training symbols on the used subcarriers, complex
+    timing_template: np.ndarray  # time-domain template for the cross-correlation, complex
+
+
+class BurstDetector:
+    """Finds bursts in a :class:`SampleStream`; ``search_pos`` is the next absolute index to scan.
+
+    profile: the OFDM numerology; preamble: the known preamble of that numerology. Both are
+    read, never imported: sync knows nothing of the radio package.
+    """
+
+    def __init__(self, profile: Numerology, preamble: KnownPreamble):
         self.profile = profile
-        self.pre = Preamble(profile)
+        self.pre = preamble
         self.lag = self.pre.period
         self.window = self.pre.metric_window
         fs = profile.sample_rate

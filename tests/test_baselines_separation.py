@@ -8,7 +8,7 @@ import pytest
 
 from baselines import h26x, separation
 from baselines.softcast import SoftCast
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.io.demo import demo_frames
 
 T, H, W = 8, 144, 176
@@ -95,11 +95,11 @@ def test_robustness_order():
 
 
 def test_digital_link_bad_input():
-    with pytest.raises(DvstError, match="unknown LDPC code"):
+    with pytest.raises(ProjectError, match="unknown LDPC code"):
         separation.DigitalLink("1000_500", 4)
-    with pytest.raises(DvstError, match="bits per QAM symbol"):
+    with pytest.raises(ProjectError, match="bits per QAM symbol"):
         separation.DigitalLink("6144_4096", 3)
-    with pytest.raises(DvstError, match="unknown code/modulation"):
+    with pytest.raises(ProjectError, match="unknown code/modulation"):
         separation.parse_mcs("6144_4096_qam32")
     assert separation.parse_mcs("6144_4096_qam16") == separation.MCS("6144_4096", 4)
 

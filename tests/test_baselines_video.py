@@ -7,7 +7,7 @@ import pytest
 
 from baselines import capacity, channel, h26x
 from baselines.softcast import SoftCast, dequantise_variance, quantise_variance
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.eval.metrics import psnr_db
 from dvst.io.demo import demo_frames
 
@@ -79,9 +79,9 @@ def test_odd_size_is_padded_and_cropped():
                                     ({"qp": 30, "crf": 20}, "exactly one"),
                                     ({"qp": 60}, "0…51"), ({"qp": 30, "gop": 0}, "GOP")])
 def test_h26x_bad_input(clip, kw, msg):
-    with pytest.raises(DvstError, match=msg):
+    with pytest.raises(ProjectError, match=msg):
         h26x.encode(clip, **kw)
-    with pytest.raises(DvstError, match="uint8"):
+    with pytest.raises(ProjectError, match="uint8"):
         h26x.encode(clip.astype(np.float32), qp=30)
 
 
@@ -95,7 +95,7 @@ def test_awgn_channel_convention():
     r, nv = channel.transmit(s, 10.0, "rayleigh", np.random.default_rng(2))
     # equalised noise n/h: each symbol's variance is σ²/|h|², with mean |h|² = 1
     assert abs(np.median(nv) - 0.1 / np.log(2)) < 0.01  # median of Exp(1) is ln 2
-    with pytest.raises(DvstError, match="unknown channel"):
+    with pytest.raises(ProjectError, match="unknown channel"):
         channel.transmit(s, 10.0, "rician")
 
 
@@ -169,9 +169,9 @@ def test_variance_code_roundtrip():
 
 def test_softcast_bad_input(clip):
     sc = SoftCast(metadata_link=IdealMetadataLink())
-    with pytest.raises(DvstError, match="too low"):
+    with pytest.raises(ProjectError, match="too low"):
         sc.run(clip, 0.001, 10)
-    with pytest.raises(DvstError, match="positive"):
+    with pytest.raises(ProjectError, match="positive"):
         sc.run(clip, -1, 10)
-    with pytest.raises(DvstError, match="GOP"):
+    with pytest.raises(ProjectError, match="GOP"):
         SoftCast(gop=0, metadata_link=IdealMetadataLink())

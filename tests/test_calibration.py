@@ -15,11 +15,11 @@ from calibration.cfo import measure_cfo
 from calibration.gain_sweep import GainPoint, recommend, sweep_gains
 from calibration.iq import estimate_iq, measure_iq
 from calibration.noise_floor import measure_noise_floor
-from calibration.profile import (CalibratedProfile, CalibrationProfile, apply_profile, load_calibration,
+from calibration.board_profile import (CalibratedProfile, CalibrationProfile, apply_profile, load_calibration,
                                  save_calibration)
 from calibration.run import calibrate, open_link
 from dvst.bench.radio import output_snr_db, run_link
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.channel import ChannelConfig, noise_variance
 from radio.channel.dac import dac_output, to_tx_codes
 from radio.channel.iq_imbalance import IQImbalance as ChannelIQ
@@ -84,9 +84,9 @@ def test_iq_and_dc_estimates_within_tolerance(profile, gain_db, phase_deg, dc):
 
 def test_iq_needs_noise_above_the_adc_step(profile):
     link, _ = make_link(profile, snr_db=20.0)
-    with pytest.raises(DvstError, match="raise the RX gain"):
+    with pytest.raises(ProjectError, match="raise the RX gain"):
         measure_iq(link, rx_gain_db=0.0)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         estimate_iq(np.zeros(100, np.complex64))
 
 
@@ -105,13 +105,13 @@ def test_cfo_through_pyadi_iio_fake_pluto(profile):
     est = measure_cfo(link, profile)
     assert abs(est.ppm - 12.0) <= 1.0
     assert link.tx.sdr.calls.count("tx") == 1 and link.tx is not link.rx   # one cyclic buffer, two boards
-    with pytest.raises(DvstError, match="xo_correction"):
+    with pytest.raises(ProjectError, match="xo_correction"):
         measure_cfo(link, profile, apply_xo=True)
 
 
 def test_cfo_beyond_search_range_is_an_error_not_a_wrong_answer(profile):
     link, _ = make_link(profile, clock_ppm=90.0)
-    with pytest.raises(DvstError, match="outside the search"):
+    with pytest.raises(ProjectError, match="outside the search"):
         measure_cfo(link, profile, max_ppm=60.0)
 
 
@@ -206,13 +206,13 @@ def test_corrupt_profile_is_a_one_line_error(tmp_path, name, profile):
     path = tmp_path / f"{name}.yaml"
     data = CORRUPT[name]
     path.write_bytes(data if isinstance(data, bytes) else data.encode())
-    with pytest.raises(DvstError) as e:
+    with pytest.raises(ProjectError) as e:
         load_calibration(path)
     msg = str(e.value)
     assert "\n" not in msg and path.name in msg
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         apply_profile(profile, path)
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         load_calibration(tmp_path / "missing.yaml")
 
 
@@ -272,7 +272,7 @@ def xo_fake_pair(profile, ppm0: float, seed: int = 0):
     (pyadi-iio's ``_get_iio_dev_attr`` / ``_set_iio_dev_attr``): setting it rescales that board's
     LO and sample clock, i.e. the crystal offset the far transmitter is seen with."""
     from radio.devices import FakePluto, PlutoDevice
-    from radio.devices.loopback import Air
+    from radio.devices.loopback_pair import Air
 
     class XOFakePluto(FakePluto):
         xo = XO_NOMINAL
@@ -320,7 +320,7 @@ def test_configure_device_refuses_another_board(profile):
     rx.sdr.ctx = type("Ctx", (), {"attrs": {"hw_serial": "104473dc5993000a"}})()
     configure_device(rx, CalibrationProfile(board="104473dc5993000a"))
     configure_device(rx, CalibrationProfile(board="ip:192.168.2.1"))        # a URI: cannot tell, accepted
-    with pytest.raises(DvstError, match="is for board 1044730000"):
+    with pytest.raises(ProjectError, match="is for board 1044730000"):
         configure_device(rx, CalibrationProfile(board="1044730000"))
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.channel import ChannelConfig, LoopbackChannel, load_channel_config, noise_variance
 from radio.channel.adc import PlutoADC
 from radio.channel.dac import PlutoDAC, clip_full_scale, dac_output, int16_wrap, to_tx_codes
@@ -208,13 +208,13 @@ def test_for_profile_and_bad_configs():
     assert cfg.occupied_fraction == prof.occupied_fraction and cfg.sample_rate == prof.sample_rate
     assert cfg.reference_power == pytest.approx(10 ** (prof.tx_rms_dbfs / 10))
     assert cfg.snr_db == 7.0 and cfg.fading == "block_rayleigh"
-    with pytest.raises(DvstError, match="unknown key 'snr'"):
+    with pytest.raises(ProjectError, match="unknown key 'snr'"):
         load_channel_config("awgn", snr=3)
-    with pytest.raises(DvstError, match="unknown multipath profile"):
+    with pytest.raises(ProjectError, match="unknown multipath profile"):
         ChannelConfig(multipath="mars")
-    with pytest.raises(DvstError, match="unknown channels config"):
+    with pytest.raises(ProjectError, match="unknown channels config"):
         load_channel_config("nope")
-    with pytest.raises(DvstError, match="occupied_fraction"):
+    with pytest.raises(ProjectError, match="occupied_fraction"):
         ChannelConfig(occupied_fraction=0.0)
-    with pytest.raises(DvstError, match="1-D"):
+    with pytest.raises(ProjectError, match="1-D"):
         LoopbackChannel(ChannelConfig()).apply(np.zeros((2, 2), np.complex64))

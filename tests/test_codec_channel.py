@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from dvst.codec.channel import normalise_power, transmit
+from dvst.codec.symbol_channel import normalise_power, transmit
 from dvst.codec.entropy import FactorizedDensity, laplace_likelihood
 from dvst.codec.layers import MaskedConv2d, SwinBlock
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dvst.codec import VideoDecoder, VideoEncoder
-from dvst.codec.channel import snr_tensor
+from dvst.codec.symbol_channel import snr_tensor
 from dvst.codec.video import frame_to_tensor, pad_frames
 from dvst.frames import ReceivedFrame
 

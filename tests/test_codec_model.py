@@ -5,7 +5,7 @@ import torch
 
 from dvst.codec import DVSTModel, load_model_config
 from dvst.codec.video import STAGES
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +55,11 @@ def test_rayleigh_and_per_item_snr(small):
     with torch.no_grad():
         out = small.eval()(frames, torch.tensor([0.0, 20.0]), channel="rayleigh", stage=5)
     assert torch.isfinite(out["x_hat"]).all()
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         small(frames, 10.0, channel="rician", stage=5)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         small(frames, 10.0, stage=7)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         small(frames[0], 10.0, stage=5)
 
 

@@ -8,7 +8,7 @@ import torch
 
 from dvst.codec import DVSTModel, VideoDecoder, VideoEncoder, checkpoint, load_model_config, payload_cbr
 from dvst.codec.sideinfo import SIDE_INFO_SYMBOLS_PER_BIT, unpack
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame, ReceivedFrame
 
 
@@ -133,37 +133,37 @@ def test_bad_input_is_one_line_dvst_error(model, tmp_path):
     enc, dec = VideoEncoder(model), VideoDecoder(model)
     for bad in (np.zeros((64, 96), np.uint8), np.zeros((64, 96, 3), np.float32),
                 np.zeros((64, 96, 4), np.uint8), [[0]], np.zeros((0, 96, 3), np.uint8)):
-        with pytest.raises(DvstError) as e:
+        with pytest.raises(ProjectError) as e:
             enc.encode(bad, 10.0)
         assert "\n" not in str(e.value)
     for bad_snr in ("x", float("nan"), None):
-        with pytest.raises(DvstError, match="snr_db"):
+        with pytest.raises(ProjectError, match="snr_db"):
             enc.encode(clip(1)[0], bad_snr)
     frames = clip(3)
     i_frame = enc.encode(frames[0], 10.0)
     p_frame = enc.encode(frames[1], 10.0)
-    with pytest.raises(DvstError, match="no reference"):
+    with pytest.raises(ProjectError, match="no reference"):
         dec.decode(awgn(p_frame, 10.0, 0))                 # P-frame before its I-frame
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         dec.conceal()                                       # nothing decoded yet
     dec.decode(awgn(i_frame, 10.0, 0))
     lost = awgn(p_frame, 10.0, 0)
     lost.side_info = None
-    with pytest.raises(DvstError, match="side information lost"):
+    with pytest.raises(ProjectError, match="side information lost"):
         dec.decode(lost)
     assert dec.conceal().shape == (64, 96, 3)
-    with pytest.raises(DvstError, match="no reference"):
+    with pytest.raises(ProjectError, match="no reference"):
         dec.decode(awgn(p_frame, 10.0, 0))                 # after a loss: wait for the next I-frame
     short = awgn(i_frame, 10.0, 0)
     short.symbols, short.noise_var = short.symbols[:-1], short.noise_var[:-1]
-    with pytest.raises(DvstError, match="symbols"):
+    with pytest.raises(ProjectError, match="symbols"):
         dec.decode(short)
-    with pytest.raises(DvstError, match="unknown key"):
+    with pytest.raises(ProjectError, match="unknown key"):
         load_model_config("small", colour="blue")
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         load_model_config("small", v_primary=[0, 1, 2])
     other = DVSTModel(load_model_config("small", eta=0.5))
-    with pytest.raises(DvstError, match="another model"):
+    with pytest.raises(ProjectError, match="another model"):
         VideoDecoder(other).decode(awgn(i_frame, 10.0, 0))
 
 
@@ -173,15 +173,15 @@ def test_checkpoint_round_trip_and_mismatch(model, tmp_path):
     loaded = checkpoint.load(path, model.config)
     f = clip(1)[0]
     assert VideoEncoder(loaded).encode(f, 10.0).to_bytes() == VideoEncoder(model).encode(f, 10.0).to_bytes()
-    with pytest.raises(DvstError, match="does not match") as e:
+    with pytest.raises(ProjectError, match="does not match") as e:
         checkpoint.load(path, load_model_config("paper"))
     assert "\n" not in str(e.value)
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint at all")
-    with pytest.raises(DvstError, match="corrupt"):
+    with pytest.raises(ProjectError, match="corrupt"):
         checkpoint.load(bad)
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         checkpoint.load(tmp_path / "missing.pt")
     torch.save({"format": "dvst-codec-1", "config": {"name": "small", "channels": 7}, "state_dict": {}}, bad)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         checkpoint.load(bad)

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.channel import ChannelConfig
 from radio.devices import (FakePluto, LoopbackDevice, PlutoDevice, SigMFDevice, fake_pluto_pair,
                            loopback_pair, open_device)
@@ -106,14 +106,14 @@ def test_pluto_device_follows_buffer_rules_and_guards_the_int16_range():
     assert i.max() == 2 ** 14 and i.min() == -(2 ** 14) and q.min() == -(2 ** 14)   # clipped, no wrap
     assert dev.tx_clipped == 2
     dev.close()
-    with pytest.raises(DvstError, match="closed"):
+    with pytest.raises(ProjectError, match="closed"):
         dev.rx()
 
 
 def test_pluto_device_gains_and_settings():
     dev = PlutoDevice(sdr=FakePluto(channel=QUIET))
     dev.rx_buffer_size = 8192
-    with pytest.raises(DvstError, match="manual gain mode"):
+    with pytest.raises(ProjectError, match="manual gain mode"):
         dev.rx_hardwaregain_chan0 = 30.0
     dev.configure(gain_control_mode_chan0="manual", rx_hardwaregain_chan0=40.0, tx_hardwaregain_chan0=-10.0)
     x = tone(8192, amp=0.2)
@@ -127,12 +127,12 @@ def test_pluto_device_gains_and_settings():
     assert 10 * np.log10(p_tx / p_rx) == pytest.approx(-10.0, abs=0.2)
     for name, bad in [("sample_rate", 100e3), ("rx_lo", 10e9), ("tx_hardwaregain_chan0", 3.0),
                       ("gain_control_mode_chan0", "auto"), ("rx_buffer_size", 10.5)]:
-        with pytest.raises(DvstError) as e:
+        with pytest.raises(ProjectError) as e:
             setattr(dev, name, bad)
         assert "\n" not in str(e.value)
-    with pytest.raises(DvstError, match="unknown device setting"):
+    with pytest.raises(ProjectError, match="unknown device setting"):
         dev.configure(bandwidth=1e6)
-    with pytest.raises(DvstError, match="NaN"):
+    with pytest.raises(ProjectError, match="NaN"):
         dev.tx(np.array([np.nan, 1]))
 
 
@@ -195,7 +195,7 @@ def test_loopback_cable_reproducible_and_realtime_pacing():
 def test_loopback_rate_mismatch_and_agc_mode():
     dev = open_device("loopback", channel="awgn")
     dev.configure(load_profile("default", sample_rate=4e6))
-    with pytest.raises(DvstError, match="for_profile"):
+    with pytest.raises(ProjectError, match="for_profile"):
         dev.rx()
     dev = open_device("loopback", channel="awgn", profile=load_profile("default", sample_rate=4e6))
     assert len(dev.rx()) == 65536 and dev.channel.config.sample_rate == 4e6
@@ -231,9 +231,9 @@ def test_sigmf_record_then_replay_gives_the_same_samples(tmp_path, datatype, tol
     got = np.concatenate([rep.rx() for _ in range(5)])   # 4200 samples: last buffer zero-padded
     np.testing.assert_allclose(got[:4200], sent, atol=tol + 1e-7)
     assert np.all(got[4200:] == 0) and rep.remaining == 0
-    with pytest.raises(DvstError, match="end of SigMF recording"):
+    with pytest.raises(ProjectError, match="end of SigMF recording"):
         rep.rx()
-    with pytest.raises(DvstError, match="cannot transmit"):
+    with pytest.raises(ProjectError, match="cannot transmit"):
         rep.tx(bursts[0])
     looped = SigMFDevice(path, loop=True)
     looped.rx_buffer_size = 4200
@@ -247,7 +247,7 @@ def test_sigmf_records_what_a_device_receives(tmp_path):
     src.tx(tone(1500))
     live = np.concatenate([rec.rx(), rec.rx()])
     rec.annotate(0, 1500, "burst 0")
-    with pytest.raises(DvstError, match="holds rx samples"):
+    with pytest.raises(ProjectError, match="holds rx samples"):
         rec.tx(tone(10))
     rec.close()
     rep = SigMFDevice(tmp_path / "rx.sigmf-data", mode="replay")
@@ -257,41 +257,41 @@ def test_sigmf_records_what_a_device_receives(tmp_path):
 
 
 def test_sigmf_missing_or_corrupt_recording_is_a_one_line_error(tmp_path):
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         SigMFDevice(tmp_path / "nothing")
     with SigMFDevice(tmp_path / "r", mode="record") as rec:
         rec.tx(tone(4000))
     data = tmp_path / "r.sigmf-data"
     data.write_bytes(data.read_bytes()[:-100])           # truncated: checksum mismatch
-    with pytest.raises(DvstError, match="corrupt SigMF recording") as e:
+    with pytest.raises(ProjectError, match="corrupt SigMF recording") as e:
         SigMFDevice(tmp_path / "r")
     assert "\n" not in str(e.value)
     (tmp_path / "g.sigmf-meta").write_text("{not json")
     (tmp_path / "g.sigmf-data").write_bytes(b"")
-    with pytest.raises(DvstError, match="corrupt SigMF recording"):
+    with pytest.raises(ProjectError, match="corrupt SigMF recording"):
         SigMFDevice(tmp_path / "g")
     meta = json.loads((tmp_path / "r.sigmf-meta").read_text())
     meta["global"]["core:datatype"] = "rf32_le"
     (tmp_path / "h.sigmf-meta").write_text(json.dumps(meta))
     (tmp_path / "h.sigmf-data").write_bytes(b"\0" * 64)
-    with pytest.raises(DvstError, match="corrupt SigMF recording"):
+    with pytest.raises(ProjectError, match="corrupt SigMF recording"):
         SigMFDevice(tmp_path / "h")
 
 
 # ---- a missing radio, a bad URI, no libiio ------------------------------------------------------
 def test_missing_radio_fails_fast_with_one_line():
     t = time.monotonic()
-    with pytest.raises(DvstError) as e:
+    with pytest.raises(ProjectError) as e:
         PlutoDevice("ip:192.0.2.1", timeout_s=1.0)   # TEST-NET-1: nothing answers there
     assert time.monotonic() - t < 5.0
     assert "192.0.2.1" in str(e.value) and "\n" not in str(e.value)
-    with pytest.raises(DvstError, match="bad PlutoSDR URI"):
+    with pytest.raises(ProjectError, match="bad PlutoSDR URI"):
         open_device("pluto", "tcp:192.168.2.1")
-    with pytest.raises(DvstError, match="unknown device kind"):
+    with pytest.raises(ProjectError, match="unknown device kind"):
         open_device("hackrf")
 
 
 def test_missing_libiio_is_a_one_line_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "adi", None)        # import adi -> ImportError
-    with pytest.raises(DvstError, match="pyadi-iio/libiio is not usable"):
+    with pytest.raises(ProjectError, match="pyadi-iio/libiio is not usable"):
         PlutoDevice("ip:192.168.2.1")

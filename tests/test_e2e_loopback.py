@@ -13,8 +13,9 @@ import pytest
 
 from dvst.eval.codec_sim import evaluate
 from dvst.io.video import read_frames
-from dvst.link.build import load_codec, loopback_session, record_session, replay_session
-from dvst.link.config import LinkConfig
+from dvst.link.codec import load_codec
+from dvst.link.factory import loopback_session, record_session, replay_session
+from dvst.link.link_config import LinkConfig
 from dvst.link.sinks import Sink
 
 SIZE = "128x96"
@@ -192,16 +193,16 @@ def test_live_controls_change_the_channel_and_the_model(codec):
 
 
 def replay_session_without_channel(codec):
-    from dvst.link.session import LinkSession, RxChain
+    from dvst.link.session import LinkSession, Receiving, RxChain
 
-    s = LinkSession(rx=RxChain(None, {}), rx_device=None)
+    s = LinkSession(rx=Receiving(RxChain(None, {}), None))
     s.set_channel(snr_db=1.0)
 
 
 def test_one_board_with_a_cable_through_the_pluto_driver(codec):
     """``dvst tx --cable`` on PlutoDevice driving the fake adi.Pluto: pyadi-iio's rules hold
     (fixed TX buffer length, int16 codes) and every frame decodes."""
-    from dvst.link.build import tx_session
+    from dvst.link.factory import tx_session
 
     cfg = _cfg(device="fake-pluto", uri="ip:fake-pluto", snr_db=20.0, frames=4)
     s = tx_session(cfg, "demo", cable=True, codec=codec)
@@ -234,7 +235,8 @@ def test_two_boards_receiver_started_before_the_transmitter(codec):
     """``dvst rx`` on one (fake) board, started first; ``dvst tx`` on another, over the air."""
     import time
 
-    from dvst.link.build import channel_config, load_radio_profile, rx_session, tx_session
+    from dvst.link.phy import channel_config, load_radio_profile
+    from dvst.link.factory import rx_session, tx_session
     from radio.devices import PlutoDevice, fake_pluto_pair
 
     cfg = _cfg(snr_db=20.0, frames=6)
@@ -325,11 +327,11 @@ def test_record_what_a_board_receives_and_replay_it(codec, tmp_path):
         assert np.array_equal(a.reconstruction, b.reconstruction)
 
 
-def test_a_receiver_with_another_model_refuses_the_frames_and_says_so(codec, tmp_path, capsys):
+def test_a_receiver_with_another_model_refuses_the_frames_and_says_so(codec, tmp_path, caplog):
     cap = tmp_path / "tx.sigmf-meta"
     record_session(_cfg(frames=4), "demo", cap, codec=codec).run(timeout=300)
     other = load_codec("small", seed=1)   # same architecture, other weights: another tag
     assert other.tag != codec.tag
     summary = replay_session(cap, _cfg(), codec=other).run(timeout=300)
     assert summary["frames_decoded"] == 0 and summary["frames_waiting"] == 4
-    assert "does not have" in capsys.readouterr().err
+    assert "does not have" in caplog.text

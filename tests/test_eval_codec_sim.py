@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.eval.codec_sim import evaluate
 
 
@@ -45,9 +45,9 @@ def test_keys_and_values(tiny_model):
 
 
 def test_bad_input(tiny_model):
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         evaluate(np.zeros((4, 32, 32), np.uint8), tiny_model, 10.0)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         evaluate(_clip(2), tiny_model, 10.0, channel="fog")
 
 

@@ -4,7 +4,7 @@ import zlib
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.fec.crc import KINDS, attach_crc, check_crc, crc32_bits, crc_bits, crc_length
 
 
@@ -71,11 +71,11 @@ def test_attach_and_check_batched_detects_errors(kind):
 
 
 def test_bad_input_is_one_line_error():
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         attach_crc(np.zeros(8, np.uint8), "crc99")
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         crc32_bits(np.zeros(7, np.uint8))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         attach_crc(np.full(8, 2), "crc16")
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         check_crc(np.zeros(10, np.uint8), "crc24a")

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.fec import ldpc_tables
 from radio.fec.ldpc import LDPC5G, PAPER_CODES, paper_code, select_base_graph, select_lifting
 from radio.fec.rate_matching import interleaver_indices
@@ -81,20 +81,20 @@ def test_interleaver_is_38212_5422():
                                  dict(k=100, n=301, bits_per_symbol=2), dict(k=10.5, n=30),
                                  dict(k="x", n=30), dict(k=100, n=300, alpha=1.5)])
 def test_bad_parameters_are_one_line_errors(bad):
-    with pytest.raises(DvstError) as err:
+    with pytest.raises(ProjectError) as err:
         LDPC5G(**bad)
     assert "\n" not in str(err.value)
 
 
 def test_bad_inputs_are_one_line_errors():
     code = LDPC5G(100, 300)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         code.encode(np.zeros((2, 99), np.uint8))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         code.encode(np.full((2, 100), 2, np.uint8))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         code.decode(np.zeros((2, 299), np.float32))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         paper_code("1_2")
 
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.fec.ldpc import LDPC5G, ldpc_decode_benchmark, ldpc_decode_throughput_mbps, paper_code
 from radio.mapping.qam import QAM
 
@@ -44,7 +44,7 @@ def test_decode_shapes_nan_and_erasures():
     llr[..., 100:110] = np.inf * np.sign(llr[..., 100:110])
     bits, ok = code.decode(llr)
     assert bits.shape == (2, 3, 500) and ok.shape == (2, 3) and ok.all() and np.array_equal(bits, u)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         code.decode(llr, max_iter=0)
     empty_bits, empty_ok = code.decode(np.zeros((0, 1000), np.float32))
     assert empty_bits.shape == (0, 500) and empty_ok.shape == (0,)

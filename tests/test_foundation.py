@@ -1,15 +1,14 @@
 """The shared foundation: configs, the frame contract, video I/O, metrics, the CLI."""
 
 import dataclasses
-import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from dvst.config import from_mapping, load_yaml
-from dvst.errors import DvstError
+from foundation.yaml_config import from_mapping, load_yaml
+from foundation.errors import ProjectError
 from dvst.eval.metrics import msssim_db, payload_cbr, psnr_db
 from dvst.frames import EncodedFrame, ReceivedFrame
 from dvst.io.video import read_frames, write_video, yuv420_to_rgb
@@ -31,19 +30,19 @@ class Outer:
 def test_from_mapping_fills_nested_and_rejects_unknown_keys():
     cfg = from_mapping(Outer, {"fft_size": 128, "pilots": [1, 2], "inner": {"gain_db": 3}})
     assert cfg.fft_size == 128 and cfg.pilots == [1, 2] and cfg.inner.gain_db == 3.0
-    with pytest.raises(DvstError, match="unknown key 'fft'"):
+    with pytest.raises(ProjectError, match="unknown key 'fft'"):
         from_mapping(Outer, {"fft": 1})
-    with pytest.raises(DvstError, match="expected an integer"):
+    with pytest.raises(ProjectError, match="expected an integer"):
         from_mapping(Outer, {"fft_size": "big"})
 
 
 def test_bad_yaml_is_a_one_line_error(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text("a: [1, 2\n")
-    with pytest.raises(DvstError) as e:
+    with pytest.raises(ProjectError) as e:
         load_yaml(p)
     assert "\n" not in str(e.value)
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         load_yaml(tmp_path / "missing.yaml")
 
 
@@ -55,9 +54,9 @@ def test_encoded_frame_bytes_round_trip_and_corruption():
     np.testing.assert_array_equal(g.symbols, f.symbols)
     raw = bytearray(f.to_bytes())
     raw[30] ^= 0xFF
-    with pytest.raises(DvstError, match="corrupt"):
+    with pytest.raises(ProjectError, match="corrupt"):
         EncodedFrame.from_bytes(bytes(raw))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         ReceivedFrame(0, "I", np.zeros(4), np.zeros(3), None, 10.0)
 
 
@@ -77,16 +76,16 @@ def test_raw_yuv_source(tmp_path):
     frames = read_frames(tmp_path / "w.yuv", size="6x4")
     assert frames.shape == (2, 4, 6, 3) and (frames == 255).all()
     assert (yuv420_to_rgb(np.full((2, 2), 16, np.uint8), u[:1, :1], u[:1, :1]) == 0).all()
-    with pytest.raises(DvstError, match="--size"):
+    with pytest.raises(ProjectError, match="--size"):
         read_frames(tmp_path / "w.yuv")
 
 
 def test_broken_video_is_a_dvst_error(tmp_path):
     p = tmp_path / "broken.mp4"
     p.write_bytes(b"\x00" * 1000)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         read_frames(p)
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         read_frames(tmp_path / "none.mp4")
 
 

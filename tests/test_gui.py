@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
-from dvst.link.config import LinkConfig
+from foundation.errors import ProjectError
+from dvst.link.link_config import LinkConfig
 from gui.bench import synthetic_stats
 from gui.display import History, Waterfall, psd_dbfs
 
@@ -282,7 +282,7 @@ def test_factory_errors_are_shown_not_raised(qtbot):
     from gui.window import MainWindow
 
     def factory(settings: LinkSettings):
-        raise DvstError(f"no PlutoSDR at {settings.link.uri}")
+        raise ProjectError(f"no PlutoSDR at {settings.link.uri}")
 
     settings = LinkSettings(source="pluto", link=LinkConfig(uri="ip:10.9.9.9"))
     win = MainWindow(session_factory=factory, settings=settings)
@@ -294,7 +294,8 @@ def test_factory_errors_are_shown_not_raised(qtbot):
 
 
 def test_scenario_sets_the_offsets_and_settings_carry_the_controls(qtbot):
-    from gui.settings import LinkSettings, scenario_defaults
+    from dvst.link.catalog import scenario_defaults
+    from gui.settings import LinkSettings
     from gui.window import MainWindow
 
     win = MainWindow(settings=LinkSettings(link=LinkConfig(channel="awgn", snr_db=7.0)))
@@ -307,7 +308,7 @@ def test_scenario_sets_the_offsets_and_settings_carry_the_controls(qtbot):
     assert c.cfo.value() == pytest.approx(bench["cfo_ppm"], abs=0.25)
     assert c.multipath.currentData() == bench["multipath"]
     assert c.settings().link.lo_hz is None  # loopback: the radio profile's LO and gains stand
-    assert c.lo.value() == 2400.0 and c.rx_gain.value() == 40  # shown from configs/radio/default.yaml
+    assert c.lo.value() == 2400.0 and c.rx_gain.value() == 40  # shown from radio/profiles/default.yaml
     c.source.setCurrentIndex(c.source.findData("pluto"))
     c.lo.setValue(915.0)
     c.rx_gain.setValue(20)
@@ -326,7 +327,7 @@ def test_a_stream_that_ends_or_fails_stops_the_window(qtbot):
     qtbot.waitUntil(lambda: not win.running, timeout=5000)
     assert win.last_stats.index == 2
     assert win.statusBar().currentMessage() == "stream ended"
-    win = MainWindow(session=ScriptedSession(n=1, error=DvstError("receiver lost the board")), poll_ms=10)
+    win = MainWindow(session=ScriptedSession(n=1, error=ProjectError("receiver lost the board")), poll_ms=10)
     qtbot.addWidget(win)
     win.start()
     qtbot.waitUntil(lambda: not win.running, timeout=5000)
@@ -409,7 +410,7 @@ def test_no_display_is_a_one_line_error(monkeypatch):
 
     for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(DvstError, match="no display .* --screenshot"):
+    with pytest.raises(ProjectError, match="no display .* --screenshot"):
         application()
 
 
@@ -423,7 +424,7 @@ def test_missing_x11_libraries_are_named_not_a_qt_abort(monkeypatch):
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(ctypes.util, "find_library",
                         lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
-    with pytest.raises(DvstError, match="needs libxcb-cursor0: apt-get install libxcb-cursor0"):
+    with pytest.raises(ProjectError, match="needs libxcb-cursor0: apt-get install libxcb-cursor0"):
         application()
 
 
@@ -431,7 +432,7 @@ def _dvst_gui(*argv):
     """``dvst gui ARGS`` through the command module (the same parser the CLI builds)."""
     import argparse
 
-    from dvst.commands import gui as command
+    from gui import command
 
     parser = argparse.ArgumentParser(prog="dvst")
     command.register(parser.add_subparsers())
@@ -442,9 +443,9 @@ def _dvst_gui(*argv):
 def test_screenshot_flags_are_checked_before_anything_runs(tmp_path):
     with pytest.raises(SystemExit):   # refused by the parser: --screenshot takes a .png
         _dvst_gui("--screenshot", str(tmp_path / "w.jpg"), "--frames", "2")
-    with pytest.raises(DvstError, match="--frames must be >= 1"):
+    with pytest.raises(ProjectError, match="--frames must be >= 1"):
         _dvst_gui("--screenshot", str(tmp_path / "w.png"), "--frames", "0")
-    with pytest.raises(DvstError, match="choose a SigMF recording"):
+    with pytest.raises(ProjectError, match="choose a SigMF recording"):
         _dvst_gui("--source", "replay", "--screenshot", str(tmp_path / "w.png"), "--frames", "1")
     assert not (tmp_path / "w.png").exists()
     from PySide6 import QtWidgets

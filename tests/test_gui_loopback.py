@@ -2,7 +2,7 @@
 PlutoDevice on a simulated adi.Pluto cabled to itself) in worker threads.
 
 Small frames (128×96 demo clip) and a few frames keep it to seconds; the model is whatever
-``dvst.link.build.load_codec`` picks (the shipped one, or the untrained small model).
+``dvst.link.codec.load_codec`` picks (the shipped one, or the untrained small model).
 """
 
 import threading
@@ -10,7 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from dvst.link.config import LinkConfig
+from dvst.link.link_config import LinkConfig
 from gui.settings import LinkSettings
 
 pytestmark = pytest.mark.gui
@@ -148,7 +148,7 @@ def test_pluto_source_retunes_the_board_live(qtbot):
 
 def test_a_session_built_by_a_command_shows_its_own_settings(qtbot, settings):
     """``dvst loopback --snr 7 --channel rayleigh --gui`` hands the window a built session."""
-    from dvst.link.build import loopback_session
+    from dvst.link.factory import loopback_session
     from gui.window import MainWindow
 
     cfg = LinkConfig(channel="rayleigh", snr_db=7.0, cfo_ppm=3.0, frames=2, size="128x96")
@@ -162,7 +162,7 @@ def test_a_session_built_by_a_command_shows_its_own_settings(qtbot, settings):
 
 
 def test_screenshot_command_writes_a_png_of_a_real_session(tmp_path):
-    from dvst.commands import gui as command
+    from gui import command
     from gui.app import screenshot
     from gui.sessions import build_session
 

@@ -1,5 +1,5 @@
 """Hostile but fair input, by class (issue 15): generated sizes and partial frames, corrupt and
-non-finite checkpoints, nested YAML aliases, odd outputs. Each is a one-line DvstError (or a
+non-finite checkpoints, nested YAML aliases, odd outputs. Each is a one-line ProjectError (or a
 one-line argparse error) before any work, never an internal error, a hang or a flood."""
 
 from __future__ import annotations
@@ -10,18 +10,17 @@ import tracemalloc
 import numpy as np
 import pytest
 import torch
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dvst.cli import MAX_MESSAGE, main, one_line
 from dvst.codec import checkpoint
-from dvst.commands._common import VIDEO_OUT, check_output_path
-from dvst.config import MAX_YAML_BYTES, MAX_YAML_VALUES, brief, from_mapping, load_yaml
-from dvst.errors import DvstError
+from dvst.console import VIDEO_OUT, check_output_path
+from foundation.yaml_config import MAX_YAML_BYTES, MAX_YAML_VALUES, brief, from_mapping, load_yaml
+from foundation.errors import ProjectError
 from dvst.io import video
 from dvst.io.video import MAX_SIDE, open_source, read_frames
-from dvst.link.config import LinkConfig
+from dvst.link.link_config import LinkConfig
 
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -36,7 +35,7 @@ def test_raw_yuv_is_whole_frames_or_an_error(tmp_path, w, h, n, extra):
     p = tmp_path / f"clip_{w}x{h}_{n}_{extra}.yuv"
     p.write_bytes(bytes(n * frame + extra))
     if n == 0 or extra:
-        with pytest.raises(DvstError, match="whole number|smaller than one") as e:
+        with pytest.raises(ProjectError, match="whole number|smaller than one") as e:
             open_source(p, size=(w, h))
         assert "\n" not in str(e.value)
     else:
@@ -51,7 +50,7 @@ def test_oversized_images_are_refused_from_their_header(tmp_path, w, h, flip):
     size = (h, w) if flip else (w, h)
     p = tmp_path / f"big_{size[0]}x{size[1]}.png"
     Image.new("1", size).save(p)   # a few kB on disk, gigabytes once decoded to RGB
-    with pytest.raises(DvstError, match="larger than the limit"):
+    with pytest.raises(ProjectError, match="larger than the limit"):
         open_source(p)
 
 
@@ -60,14 +59,14 @@ def test_a_decompression_bomb_is_a_one_line_error(tmp_path):
 
     p = tmp_path / "bomb.png"
     Image.new("1", (20000, 20000)).save(p)
-    with pytest.raises(DvstError, match="bomb.png") as e:
+    with pytest.raises(ProjectError, match="bomb.png") as e:
         open_source(p)
     assert "\n" not in str(e.value)
 
 
 @pytest.mark.parametrize("size", ["9000x8", "8192x8192", "100000x2"])
 def test_frame_sizes_beyond_the_limit_are_refused(size):
-    with pytest.raises(DvstError, match="larger than the limit"):
+    with pytest.raises(ProjectError, match="larger than the limit"):
         video.parse_size(size)
 
 
@@ -75,7 +74,7 @@ def test_reading_more_frames_than_memory_allows_is_an_error_up_front(tmp_path, m
     p = tmp_path / "c.yuv"
     p.write_bytes(bytes(10 * 32 * 16 * 3 // 2))
     monkeypatch.setattr(video, "MAX_HELD_BYTES", 4 * 32 * 16 * 3)
-    with pytest.raises(DvstError, match="do not fit"):
+    with pytest.raises(ProjectError, match="do not fit"):
         read_frames(p, size=(32, 16))
     assert read_frames(p, size=(32, 16), max_frames=4).shape == (4, 16, 32, 3)
 
@@ -96,7 +95,7 @@ def test_the_demo_clip_is_generated_as_it_is_read():
 # ---- class 3: checkpoints that load but are wrong ------------------------------------------------
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
-    from dvst.codec.config import load_model_config
+    from dvst.codec.model_config import load_model_config
     from dvst.codec.video import DVSTModel
 
     p = tmp_path_factory.mktemp("ckpt") / "small.pt"
@@ -116,7 +115,7 @@ def test_non_finite_weights_are_refused_naming_the_tensor(tmp_path, saved_model,
     state[key] = t.view_as(blob["state_dict"][key])
     p = tmp_path / "bad.pt"
     torch.save({**blob, "state_dict": state}, p)
-    with pytest.raises(DvstError, match=f"tensor {key} holds NaN"):
+    with pytest.raises(ProjectError, match=f"tensor {key} holds NaN"):
         checkpoint.load(p)
 
 
@@ -133,7 +132,7 @@ def test_a_checkpoint_missing_or_mangling_a_part_is_a_one_line_error(tmp_path, s
         broken[key] = value
     p = tmp_path / "broken.pt"
     torch.save(broken, p)
-    with pytest.raises(DvstError) as e:
+    with pytest.raises(ProjectError) as e:
         checkpoint.load(p)
     assert "\n" not in str(e.value) and len(str(e.value)) < 200
 
@@ -143,7 +142,7 @@ def test_a_state_dict_entry_that_is_not_a_tensor_is_named(tmp_path, saved_model)
     key = next(iter(blob["state_dict"]))
     p = tmp_path / "odd.pt"
     torch.save({**blob, "state_dict": {**blob["state_dict"], key: [1.0, 2.0]}}, p)
-    with pytest.raises(DvstError, match="is not a tensor"):
+    with pytest.raises(ProjectError, match="is not a tensor"):
         checkpoint.load(p)
 
 
@@ -153,7 +152,7 @@ def test_a_training_checkpoint_with_nan_weights_is_refused(tmp_path):
     state = {k: 0 for k in KEYS}
     state.update(model={"w": torch.tensor([1.0, math.nan])}, optimizer={}, config={}, rng={})
     save_training(tmp_path / "last.pt", state)
-    with pytest.raises(DvstError, match="tensor w holds NaN"):
+    with pytest.raises(ProjectError, match="tensor w holds NaN"):
         load_training(tmp_path / "last.pt")
 
 
@@ -184,11 +183,11 @@ def test_nested_aliases_are_bounded(tmp_path, depth, breadth):
     # the mapping, its key and the outer list, then part d: a full tree of depth d (every node counts)
     expanded = 3 + sum(sum(breadth ** j for j in range(d + 1)) for d in range(1, depth + 1))
     if expanded > MAX_YAML_VALUES:
-        with pytest.raises(DvstError, match="aliases"):
+        with pytest.raises(ProjectError, match="aliases"):
             load_yaml(p)
         return
     data = load_yaml(p)
-    with pytest.raises(DvstError) as e:   # a list where a number belongs: the value, abridged
+    with pytest.raises(ProjectError) as e:   # a list where a number belongs: the value, abridged
         from_mapping(LinkConfig, data, "link config")
     assert "snr_db" in str(e.value) and len(str(e.value)) < 200
 
@@ -196,7 +195,7 @@ def test_nested_aliases_are_bounded(tmp_path, depth, breadth):
 def test_an_oversized_yaml_file_is_refused_before_parsing(tmp_path):
     p = tmp_path / "huge.yaml"
     p.write_text("# " + "x" * MAX_YAML_BYTES + "\nsnr_db: 5\n")
-    with pytest.raises(DvstError, match="larger than"):
+    with pytest.raises(ProjectError, match="larger than"):
         load_yaml(p)
 
 
@@ -232,16 +231,16 @@ def test_video_outputs_need_a_known_ending(tmp_path, stem, suffix):
     if path.suffix.lower() in VIDEO_OUT:
         check_output_path(path, VIDEO_OUT)
     else:
-        with pytest.raises(DvstError, match="must end in"):
+        with pytest.raises(ProjectError, match="must end in"):
             check_output_path(path, VIDEO_OUT)
 
 
 def test_outputs_that_are_folders_or_unwritable_are_refused(tmp_path):
-    with pytest.raises(DvstError, match="is a folder"):
+    with pytest.raises(ProjectError, match="is a folder"):
         check_output_path(tmp_path, VIDEO_OUT)
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(DvstError, match="not a writable folder"):
+    with pytest.raises(ProjectError, match="not a writable folder"):
         check_output_path(blocker / "sub" / "x.mp4", VIDEO_OUT)
     check_output_path(tmp_path / "new" / "deeper" / "x.mp4", VIDEO_OUT)  # made when written
 
@@ -271,7 +270,7 @@ def test_require_frames_fails_a_replay_of_silence(tmp_path, capsys):
 
 
 def test_a_calibration_profile_for_another_sample_rate_is_reported(caplog):
-    from calibration.profile import CalibrationProfile, apply_profile
+    from calibration.board_profile import CalibrationProfile, apply_profile
     from radio.profile import load_profile
 
     profile = load_profile("default")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame
 from dvst.link.concealment import CONCEAL, DECODE, WAIT, ConcealmentPolicy
 from dvst.link.framing import (LINK_HEADER_BYTES, FramerLimits, ReceivedFragment, Reassembler,
@@ -72,11 +72,11 @@ def test_wrong_model_is_refused_and_counted():
 
 
 def test_limits_and_oversize_frames_are_errors():
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         FramerLimits(0, 100)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         FramerLimits(10, LINK_HEADER_BYTES)
-    with pytest.raises(DvstError, match="too large"):
+    with pytest.raises(ProjectError, match="too large"):
         split_frame(_frame(side=70000), FramerLimits(10, 100000), 0)
 
 

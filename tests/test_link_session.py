@@ -10,10 +10,10 @@ import time
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame
-from dvst.link.framing import FramerLimits, ReceivedFragment, model_tag
-from dvst.link.session import LinkSession, RxChain, TxChain
+from dvst.link.framing import BurstMeasurements, FramerLimits, ReceivedFragment, model_tag
+from dvst.link.session import LinkSession, Receiving, RxChain, SessionOptions, Transmitting, TxChain
 from dvst.link.stats import FrameStats
 
 TAG = model_tag("stand-in")
@@ -52,7 +52,7 @@ class Decoder:
         data = rf.symbols.view(np.float32).reshape(shape).astype(np.int16)
         if rf.kind == "P":
             if self.ref is None:
-                raise DvstError("P-frame without a reference")
+                raise ProjectError("P-frame without a reference")
             data = (data + self.ref) % 256
         self.ref = data
         return data.astype(np.uint8)
@@ -80,7 +80,7 @@ class Modem:
             out.append(ReceivedFragment(sid, frag.frame_index, frag.kind, frag.fragment, frag.n_fragments,
                                         frag.header_bytes, frag.payload.copy(),
                                         np.zeros(frag.payload.size, np.float32), 30.0,
-                                        {"n_air_samples": 10, "n_header_symbols": 3}))
+                                        BurstMeasurements(n_air_samples=10, n_header_symbols=3)))
         return out
 
 
@@ -116,13 +116,13 @@ class Keep:
         pass
 
 
-def _session(n=12, pipe=None, pace=False, **kw):
+def _session(n=12, pipe=None, pace=False, **options):
     modem = Modem()
     pipe = pipe or Pipe()
     src = Source(n)
-    s = LinkSession(source=src, tx=TxChain(Encoder(), modem, TAG, 5, 10.0), tx_device=pipe,
-                    rx=RxChain(modem, {TAG: ("stand-in", Decoder())}), rx_device=pipe, pace=pace,
-                    rx_drain_buffers=10, sinks=[Keep()], **kw)
+    s = LinkSession(Transmitting(src, TxChain(Encoder(), modem, TAG, 5, 10.0), pipe, pace),
+                    Receiving(RxChain(modem, {TAG: ("stand-in", Decoder())}), pipe, drain_buffers=10),
+                    sinks=[Keep()], options=SessionOptions(**options))
     return s, src
 
 
@@ -189,12 +189,12 @@ def test_pacing_holds_the_source_frame_rate_and_stats_queue_is_bounded():
 def test_a_worker_error_reaches_the_caller_and_threads_stop():
     class Broken(Encoder):
         def encode(self, frame, snr_db):
-            raise DvstError("encoder exploded")
+            raise ProjectError("encoder exploded")
 
     modem, pipe = Modem(), Pipe()
-    s = LinkSession(source=Source(5), tx=TxChain(Broken(), modem, TAG, 1, 10.0), tx_device=pipe,
-                    rx=RxChain(modem, {TAG: ("x", Decoder())}), rx_device=pipe, pace=False)
-    with pytest.raises(DvstError, match="exploded"):
+    s = LinkSession(Transmitting(Source(5), TxChain(Broken(), modem, TAG, 1, 10.0), pipe, pace=False),
+                    Receiving(RxChain(modem, {TAG: ("x", Decoder())}), pipe))
+    with pytest.raises(ProjectError, match="exploded"):
         s.run(timeout=10)
     assert not any(t.is_alive() for t in s._threads)
 
@@ -202,7 +202,7 @@ def test_a_worker_error_reaches_the_caller_and_threads_stop():
 def test_link_config_file_is_overridden_by_flags(tmp_path):
     import argparse
 
-    from dvst.link.config import add_link_flags, link_config
+    from dvst.link.link_config import add_link_flags, link_config
 
     p = argparse.ArgumentParser()
     add_link_flags(p, "snr_db", "channel", "frames")
@@ -212,7 +212,7 @@ def test_link_config_file_is_overridden_by_flags(tmp_path):
     cfg = link_config(p.parse_args(["--config", str(cfg_file), "--snr", "12"]))
     assert cfg.snr_db == 12.0 and cfg.channel == "rayleigh" and cfg.gop == 8 and cfg.pace is True
     assert link_config(p.parse_args(["--no-pace"])).pace is False
-    with pytest.raises(DvstError, match="frames"):
+    with pytest.raises(ProjectError, match="frames"):
         link_config(p.parse_args(["--frames", "0"]))
 
 
@@ -220,7 +220,7 @@ def test_a_session_runs_once_and_stop_is_idempotent():
     s, _ = _session(3)
     s.run(timeout=30)
     s.stop()  # again: nothing happens
-    with pytest.raises(DvstError, match="runs once"):
+    with pytest.raises(ProjectError, match="runs once"):
         s.start()
 
 
@@ -236,7 +236,7 @@ def test_recent_samples_cut_a_snippet_at_a_burst_start():
     np.testing.assert_array_equal(r.snippet(None).real, np.arange(190, 200))
 
 
-def test_a_decoder_crash_on_one_frame_conceals_instead_of_stopping_the_receiver(capsys):
+def test_a_decoder_crash_on_one_frame_conceals_instead_of_stopping_the_receiver(caplog):
     class Flaky(Decoder):
         def decode(self, rf):
             if rf.index == 5:
@@ -244,8 +244,8 @@ def test_a_decoder_crash_on_one_frame_conceals_instead_of_stopping_the_receiver(
             return super().decode(rf)
 
     modem, pipe = Modem(), Pipe()
-    s = LinkSession(source=Source(8), tx=TxChain(Encoder(), modem, TAG, 1, 10.0), tx_device=pipe,
-                    rx=RxChain(modem, {TAG: ("x", Flaky())}), rx_device=pipe, pace=False)
+    s = LinkSession(Transmitting(Source(8), TxChain(Encoder(), modem, TAG, 1, 10.0), pipe, pace=False),
+                    Receiving(RxChain(modem, {TAG: ("x", Flaky())}), pipe))
     summary = s.run(timeout=30)
     assert summary["frames_decoded"] == 5 and summary["frames_concealed"] == 3
-    assert "ValueError" in capsys.readouterr().err
+    assert "ValueError" in caplog.text

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.mapping.qam import QAM
 
 
@@ -102,15 +102,15 @@ def test_maxlog_is_close_to_exact_at_high_snr():
 
 
 def test_bad_input_is_one_line_error():
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(3)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(2, "exact")
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(4).map(np.zeros(6, np.uint8))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(2).map(np.full(4, 3))
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(2).demap(np.zeros(4, np.complex64), -1.0)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         QAM(2).demap(np.zeros(4, np.complex64), np.ones(3))

@@ -8,8 +8,7 @@ import torch
 
 from dvst.codec import DVSTModel, VideoDecoder, VideoEncoder, load_model_config
 from dvst.codec.sideinfo import SIDE_INFO_SYMBOLS_PER_BIT, index_grid, patch_grid, unpack
-from dvst.codec.video import Reference
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +32,7 @@ def test_config_puts_the_compute_at_one_eighth(quality):
     assert not cfg.motion_link and cfg.contextual and cfg.rate_adaptive
     n_params = sum(p.numel() for p in quality.parameters())
     assert n_params < 12e6          # its float16 weights and the fast model's fit the zoo's 30 MB
-    with pytest.raises(DvstError, match="rate_block"):
+    with pytest.raises(ProjectError, match="rate_block"):
         load_model_config("quality", rate_block=3)
 
 
@@ -101,7 +100,7 @@ def test_pframe_path_starts_as_the_iframe_codec(quality):
 
 
 def test_stage_schedule_and_eta_draws():
-    from dvst.train.config import StageConfig, stage_lr
+    from dvst.train.recipe import StageConfig, stage_lr
     from dvst.train.trainer import draw_eta
 
     st = StageConfig("iframe", 1000, lr=1e-3, frames=1, warmup_steps=100, lr_min=1e-5, eta=[0.1, 0.4])
@@ -115,16 +114,16 @@ def test_stage_schedule_and_eta_draws():
     etas = [draw_eta(st, rng) for _ in range(200)]
     assert 0.1 <= min(etas) and max(etas) <= 0.4 and np.median(etas) == pytest.approx(0.2, rel=0.2)
     assert draw_eta(StageConfig("iframe", 1, frames=1), rng) is None
-    with pytest.raises(DvstError, match="lr_min"):
+    with pytest.raises(ProjectError, match="lr_min"):
         StageConfig("iframe", 10, lr=1e-4, frames=1, lr_min=1e-3)
-    with pytest.raises(DvstError, match="eta"):
+    with pytest.raises(ProjectError, match="eta"):
         StageConfig("iframe", 10, frames=1, eta=[0.4, 0.1])
 
 
 def test_quality_recipe_holds_out_its_validation():
     from pathlib import Path
 
-    from dvst.train.config import load_train_config
+    from dvst.train.recipe import load_train_config
 
     cfg = load_train_config("quality_psnr")
     names = lambda xs: {Path(x).stem for x in xs}  # noqa: E731

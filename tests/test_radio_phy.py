@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from dvst.bench.radio import output_snr_db, random_payload, run_link
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from radio.analog import equalize, interleaver, real_to_symbols, symbols_to_real
 from radio.header import BurstHeader, HeaderCodec
 from radio.ofdm import OFDM
 from radio.preamble import Preamble
-from radio.profile import RadioProfile, load_profile
+from radio.profile import load_profile
 from radio.receiver import Receiver
 from radio.transmitter import Transmitter
 
@@ -48,13 +48,13 @@ def test_default_profile_numerology(profile):
     ({"fft_size": "big"}, "expected an integer"),
 ])
 def test_bad_profile_values_are_one_line_errors(overrides, match):
-    with pytest.raises(DvstError, match=match) as e:
+    with pytest.raises(ProjectError, match=match) as e:
         load_profile("default", **overrides)
     assert "\n" not in str(e.value)
 
 
 def test_unknown_profile_name():
-    with pytest.raises(DvstError, match="unknown radio config"):
+    with pytest.raises(ProjectError, match="unknown radio config"):
         load_profile("no-such-profile")
 
 
@@ -91,7 +91,7 @@ def test_real_pairs_unit_power_and_back():
     s, scale = real_to_symbols(x)
     assert s.shape == (501,) and abs(np.mean(np.abs(s) ** 2) - 1) < 1e-5
     np.testing.assert_allclose(symbols_to_real(s, scale, length=1001), x, rtol=1e-4, atol=1e-4)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         real_to_symbols(np.array([1.0, np.nan]))
 
 
@@ -138,17 +138,17 @@ def test_header_codec_round_trip_noiseless(profile):
     dict(power_scale=float("nan")),
 ])
 def test_bad_header_fields(profile, bad):
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         Transmitter(profile).modulate(BurstHeader(**bad), np.zeros(10, np.complex64))
 
 
 def test_transmitter_rejects_bad_payloads(profile):
     tx = Transmitter(profile)
-    with pytest.raises(DvstError, match="NaN"):
+    with pytest.raises(ProjectError, match="NaN"):
         tx.modulate(BurstHeader(), np.array([np.nan], np.complex64))
-    with pytest.raises(DvstError, match="payload_len"):
+    with pytest.raises(ProjectError, match="payload_len"):
         tx.modulate(BurstHeader(payload_len=3), np.zeros(4, np.complex64))
-    with pytest.raises(DvstError, match="side_info"):
+    with pytest.raises(ProjectError, match="side_info"):
         tx.modulate(BurstHeader(side_info=bytes(profile.max_side_info_bytes + 1)), np.zeros(4, np.complex64))
 
 

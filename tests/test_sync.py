@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dvst.bench.radio import output_snr_db, run_link
-from radio.channel.config import ChannelConfig
-from radio.channel.loopback import LoopbackChannel
+from radio.channel.scenario import ChannelConfig
+from radio.channel.loopback_channel import LoopbackChannel
 from radio.preamble import Preamble
 from radio.profile import load_profile
 from radio.receiver import Receiver

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.train.augment import AugmentConfig, ClipSampler, camera_motion, flip_and_reverse, random_crop
 from dvst.train.data import (DataConfig, Sequence, downscale, load_training, load_validation, read_source,
                              read_vimeo, write_pack)
@@ -40,7 +40,7 @@ def test_vimeo_layout(vimeo):
     assert all(s.frames.shape == (7, 64, 96, 3) and s.frames.dtype == np.uint8 for s in seqs)
     assert len(read_vimeo(vimeo, limit=2)) == 2
     (vimeo / "sep_trainlist.txt").write_text("00009/0001\n")
-    with pytest.raises(DvstError, match="does not exist"):
+    with pytest.raises(ProjectError, match="does not exist"):
         read_vimeo(vimeo)
 
 
@@ -62,7 +62,7 @@ def test_png_folder_yuv_and_video(tmp_path):
     write_video(tmp_path / "moving.mp4", frames)
     seq = read_source(tmp_path, "moving", max_frames=4)
     assert seq.frames.shape == (4, 64, 80, 3)
-    with pytest.raises(DvstError, match="not found"):
+    with pytest.raises(ProjectError, match="not found"):
         read_source(tmp_path, "missing")
 
 
@@ -77,9 +77,9 @@ def test_downscale_and_split(tmp_path, vimeo):
     val = load_validation(cfg)
     assert val[0].frames.shape == (8, 64, 64, 3)
     leak = DataConfig(root=str(tmp_path), vimeo=None, sources=["clips/val"], validation=["clips/val"])
-    with pytest.raises(DvstError, match="validation clip"):
+    with pytest.raises(ProjectError, match="validation clip"):
         load_training(leak)
-    with pytest.raises(DvstError, match="npz"):
+    with pytest.raises(ProjectError, match="npz"):
         write_pack(cfg, tmp_path / "pack")
     pack = write_pack(cfg, tmp_path / "pack.npz")
     again = DataConfig(root="/nonexistent", vimeo="vimeo", validation=["clips/val"], pack=str(pack))
@@ -88,10 +88,10 @@ def test_downscale_and_split(tmp_path, vimeo):
     assert [s.name for s in train] == [s.name for s in load_training(cfg)]
     diff = train[0].frames.astype(int) - load_training(cfg)[0].frames
     assert 0 < np.abs(diff).mean() < 4.0                                          # JPEG 95
-    with pytest.raises(DvstError, match="does not fit"):
+    with pytest.raises(ProjectError, match="does not fit"):
         write_pack(cfg, tmp_path / "tiny.npz", max_bytes=20_000)
     (tmp_path / "bad.npz").write_bytes(b"not a pack")
-    with pytest.raises(DvstError, match="data pack"):
+    with pytest.raises(ProjectError, match="data pack"):
         load_training(DataConfig(pack=str(tmp_path / "bad.npz")))
 
 
@@ -116,5 +116,5 @@ def test_sampler_batches():
     assert 0.0 <= float(b.min()) and float(b.max()) <= 1.0
     again = ClipSampler(seqs, 4, 32, AugmentConfig(p_still=0.5), seed=1).batch(6)
     assert (again == b).all()  # seeded
-    with pytest.raises(DvstError, match="no training sequence"):
+    with pytest.raises(ProjectError, match="no training sequence"):
         ClipSampler(seqs, 8, 32)

@@ -6,10 +6,10 @@ import torch
 import yaml
 from PIL import Image
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.train import stages
 from dvst.train.checkpoint import load_training, slim
-from dvst.train.config import StageConfig, TrainConfig, load_train_config
+from dvst.train.recipe import StageConfig, TrainConfig, load_train_config
 from dvst.train.data import DataConfig
 from dvst.train.losses import distortion, msssim_window
 
@@ -44,7 +44,7 @@ def test_shipped_recipes_load():
         cfg = load_train_config(name)
         assert cfg.stages and cfg.data.validation
         assert not set(cfg.data.validation) & set(cfg.data.sources)
-    with pytest.raises(DvstError, match="unknown stage"):
+    with pytest.raises(ProjectError, match="unknown stage"):
         StageConfig("warmup", 10)
 
 
@@ -111,7 +111,7 @@ def test_every_stage_runs_and_resume_restores_state(recipe):
     assert joined["model"].keys() == final["model"].keys() and joined["global_step"] == 12
     assert all(torch.allclose(joined["model"][k].float(), v.float(), rtol=2e-3, atol=1e-4)
                for k, v in final["model"].items())
-    with pytest.raises(DvstError, match="complete set"):
+    with pytest.raises(ProjectError, match="complete set"):
         join_slim(shards[1:], run / "bad.pt")
 
 
@@ -119,16 +119,16 @@ def test_corrupt_checkpoint_is_one_line_error(recipe, tmp_path):
     bad = tmp_path / "runs" / "t" / "last.pt"
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(DvstError) as e:
+    with pytest.raises(ProjectError) as e:
         load_training(bad)
     assert "corrupt checkpoint" in str(e.value) and "\n" not in str(e.value)
     torch.save({"hello": 1}, bad)
-    with pytest.raises(DvstError, match="not a DVST training checkpoint"):
+    with pytest.raises(ProjectError, match="not a DVST training checkpoint"):
         load_training(bad)
     from dvst.cli import main
 
     cfg = tmp_path / "t.yaml"
-    from dvst.config import to_mapping
+    from foundation.yaml_config import to_mapping
 
     cfg.write_text(yaml.safe_dump(to_mapping(recipe)))
     bad.write_bytes(b"\x00garbage")
@@ -142,7 +142,7 @@ def test_distortions():
     d = distortion(x, x, "msssim")
     assert d.shape == (2,) and float(d.abs().max()) < 1e-5
     assert msssim_window(144, 176) == 9 and msssim_window(256, 256) == 11
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         distortion(x, x, "l1")
 
 
@@ -159,13 +159,13 @@ def test_init_starts_from_the_given_weights(recipe, tmp_path):
     started = build_model(recipe).state_dict()
     assert all(torch.equal(started[k], v) for k, v in source.state_dict().items())
     recipe.init = "no-such-model"
-    with pytest.raises(DvstError, match="unknown model"):
+    with pytest.raises(ProjectError, match="unknown model"):
         build_model(recipe)
 
 
 def test_cli_overrides_eta_and_rejects_a_bad_one(recipe, tmp_path):
     from dvst.cli import main
-    from dvst.config import to_mapping
+    from foundation.yaml_config import to_mapping
 
     recipe.stages = [StageConfig("iframe", 1, lr=1e-3, frames=1)]
     cfg = tmp_path / "t.yaml"
@@ -185,7 +185,7 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
     import shutil
 
     from dvst.codec.checkpoint import save
-    from dvst.config import to_mapping
+    from foundation.yaml_config import to_mapping
     from dvst.train.campaign import restore_campaign, save_campaign
     from dvst.train.trainer import build_model, train
 
@@ -199,7 +199,7 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
     st = save_campaign(run, camp, weights)
     assert (st.stage, st.step, st.global_step) == (1, 1, 4)
     assert (camp / "train.csv").is_file()
-    with pytest.raises(DvstError, match="latest weights"):        # stale weights are refused
+    with pytest.raises(ProjectError, match="latest weights"):        # stale weights are refused
         save(tmp_path / "other.pt", build_model(recipe))
         save_campaign(run, tmp_path / "c2", tmp_path / "other.pt")
     shutil.rmtree(run)                                              # the fresh machine
@@ -211,13 +211,13 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
     train(recipe, show_progress=False)
     assert load_training(run / "last.pt")["global_step"] == 6
     weights.write_bytes(weights.read_bytes() + b"x")
-    with pytest.raises(DvstError, match="sha256"):
+    with pytest.raises(ProjectError, match="sha256"):
         restore_campaign(camp, tmp_path / "r2", to_mapping(recipe))
 
 
 def test_init_transplants_what_fits_from_another_configuration(recipe, tmp_path, capsys):
     from dvst.codec.checkpoint import save
-    from dvst.codec.config import load_model_config
+    from dvst.codec.model_config import load_model_config
     from dvst.codec.video import DVSTModel
     from dvst.train.trainer import build_model
 

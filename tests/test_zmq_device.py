@@ -12,7 +12,7 @@ import pytest
 
 zmq = pytest.importorskip("zmq")
 
-from dvst.errors import DvstError  # noqa: E402
+from foundation.errors import ProjectError  # noqa: E402
 from radio.devices import ZmqDevice, open_device  # noqa: E402
 from radio.devices import zeromq  # noqa: E402
 from radio.devices.zeromq import free_tcp_endpoint  # noqa: E402
@@ -147,7 +147,7 @@ def test_int16_items_are_reported_not_decoded():
     try:
         iq = np.round(ramp(1000).view(np.float32) * 2000).astype("<i2")   # GNU Radio "short" IQ
         sink.sock.send(iq.tobytes())
-        with pytest.raises(DvstError, match="int16"):
+        with pytest.raises(ProjectError, match="int16"):
             dev.rx()
     finally:
         dev.close()
@@ -157,19 +157,19 @@ def test_int16_items_are_reported_not_decoded():
 def test_a_peer_that_never_answers_is_a_one_line_error():
     dev = receiver(free_tcp_endpoint(), 100, timeout_s=0.5)
     t = time.monotonic()
-    with pytest.raises(DvstError, match="no samples from tcp://") as e:
+    with pytest.raises(ProjectError, match="no samples from tcp://") as e:
         dev.rx()
     assert time.monotonic() - t < 5 and "\n" not in str(e.value)
     dev.close()
     tx = ZmqDevice(tx_endpoint=free_tcp_endpoint(), timeout_s=0.5)
-    with pytest.raises(DvstError, match="no GNU Radio peer took samples"):
+    with pytest.raises(ProjectError, match="no GNU Radio peer took samples"):
         tx.tx(ramp(10))
     tx.close()
 
 
 @pytest.mark.parametrize("endpoint", ["localhost:5555", "tcp://:5555", "tcp://host:99999", "udp://x:1", ""])
 def test_malformed_endpoints_are_one_line_errors(endpoint):
-    with pytest.raises(DvstError, match="endpoint"):
+    with pytest.raises(ProjectError, match="endpoint"):
         ZmqDevice(rx_endpoint=endpoint)
 
 
@@ -177,7 +177,7 @@ def test_an_endpoint_in_use_is_a_one_line_error():
     ep = free_tcp_endpoint()
     a = ZmqDevice(tx_endpoint=ep)
     try:
-        with pytest.raises(DvstError, match="cannot open zmq endpoint"):
+        with pytest.raises(ProjectError, match="cannot open zmq endpoint"):
             ZmqDevice(tx_endpoint=ep)
     finally:
         a.close()
@@ -330,7 +330,7 @@ def test_a_stream_faster_than_the_link_expects_is_reported(caplog):
 
 
 def test_the_window_builds_a_zmq_session():
-    from dvst.link.config import LinkConfig
+    from dvst.link.link_config import LinkConfig
     from gui.sessions import build_session, settings_of
     from gui.settings import LinkSettings
 

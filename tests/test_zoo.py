@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from dvst.errors import DvstError
+from foundation.errors import ProjectError
 from dvst.zoo import ZOO_DIR, default_name, eta_for_cbr, get_entry, list_models, load_model, pick_for_cbr
 
 MODELS = list_models()
@@ -15,7 +15,7 @@ def test_registry_and_budget():
     total = sum(p.stat().st_size for p in (ZOO_DIR / "weights").glob("*.pt"))
     assert total <= 30e6
     assert get_entry(default_name()).metric == "mse"
-    with pytest.raises(DvstError, match="unknown model"):
+    with pytest.raises(ProjectError, match="unknown model"):
         get_entry("no-such-model")
 
 
@@ -39,9 +39,9 @@ def test_pick_for_cbr():
     entry, eta = pick_for_cbr(target)
     assert entry.metric == "mse" and eta > 0
     assert eta_for_cbr(entry, target) == pytest.approx(eta)
-    with pytest.raises(DvstError, match="reaches CBR"):
+    with pytest.raises(ProjectError, match="reaches CBR"):
         pick_for_cbr(10.0)
-    with pytest.raises(DvstError):
+    with pytest.raises(ProjectError):
         pick_for_cbr(-1)
 
 
@@ -71,7 +71,7 @@ def test_shipped_weights_reproduce_their_figure(entry):
     if not SHARED_CLIPS.is_dir():
         pytest.skip(f"the validation clips are not here ({SHARED_CLIPS})")
     from dvst.io.video import read_frames
-    from dvst.zoo.build import measure
+    from dvst.train.publish import measure
 
     clips = [read_frames(SHARED_CLIPS / name, max_frames=8) for name in entry.measured.clips]
     got = measure(load_model(entry.name), clips, entry.measured.snr_db, None, entry.channel)

@@ -1,7 +1,8 @@
 """Benchmarks, one module per subject, run as ``dvst bench NAME``.
 
-A module defines ``register(subparsers)`` like a subcommand (see dvst.cli); its ``func``
-prints a table and writes ``--json FILE``.
+A benchmark module defines ``register(subparsers)`` like a subcommand (see dvst.cli); its
+``func`` prints a table and writes ``--json FILE``. ``schemes`` is the RD harness's registry
+of schemes, not a benchmark.
 """
 
 

@@ -22,7 +22,7 @@ import os
 import time
 
 from dvst.bench import cpu_name
-from dvst.commands._common import add_json_flag, print_table, write_json
+from dvst.console import add_json_flag, print_table, write_json
 from dvst.errors import DvstError
 
 
@@ -56,7 +56,6 @@ def _macs(fn) -> float:
 def measure(cfg, model, width: int, height: int, repeat: int) -> dict:
     """Figures of one configuration; see the module docstring for the keys (without prefix)."""
     import numpy as np
-    import torch
 
     from dvst.codec import VideoDecoder, VideoEncoder
     from dvst.frames import ReceivedFrame

@@ -14,7 +14,7 @@ run in parallel threads, so the shares say what to optimise, not what adds up to
 from __future__ import annotations
 
 from dvst.errors import DvstError
-from dvst.commands._common import add_json_flag, print_table, write_json
+from dvst.console import add_json_flag, print_table, write_json
 
 
 def register(sub) -> None:
@@ -38,8 +38,9 @@ def measure(frames: int = 40, size: str = "416x240", model: str | None = None, s
 
     import torch
 
-    from dvst.link.build import load_codec, loopback_session
-    from dvst.link.config import LinkConfig
+    from dvst.link.codec import load_codec
+    from dvst.link.factory import loopback_session
+    from dvst.link.link_config import LinkConfig
 
     codec = load_codec(model)
     cfg = LinkConfig(model=model, channel="awgn", snr_db=snr_db, frames=frames, size=size,

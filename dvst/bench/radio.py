@@ -40,8 +40,8 @@ def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, 
     in turn. gap: range of zero samples before each burst. skip: drop this many received
     samples before the receiver starts (reception starting mid-stream).
     """
-    from radio.channel.config import ChannelConfig
-    from radio.channel.loopback import LoopbackChannel
+    from radio.channel.scenario import ChannelConfig
+    from radio.channel.loopback_channel import LoopbackChannel
     from radio.header import BurstHeader
     from radio.receiver import Receiver
     from radio.transmitter import Transmitter
@@ -163,7 +163,7 @@ def measure_header_success(profile, snr_db: float = 0.0, n_bursts: int = 1000) -
 
 def measure_false_bursts(profile, n_samples: int, chunk: int = 1 << 20, seed: int = 3) -> int:
     """Bursts reported (header or not) on complex Gaussian noise, fed chunk by chunk."""
-    from dvst.commands._common import progress
+    from dvst.console import progress
     from radio.receiver import Receiver
 
     rx = Receiver(profile)
@@ -200,7 +200,7 @@ def measure_cfo_and_snr(profile, n_runs: int) -> dict:
 
 
 def run(args) -> int:
-    from dvst.commands._common import print_table, write_json
+    from dvst.console import print_table, write_json
     from radio.fec.ldpc import ldpc_decode_throughput_mbps
     from radio.profile import load_profile
 
@@ -231,12 +231,12 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
-    from dvst.commands._common import add_json_flag
+    from dvst.console import add_json_flag
 
     p = sub.add_parser("radio", help="physical layer: speed, implementation loss, header, sync",
                        description="OFDM PHY figures on the loopback simulator (docs/radio.md).")
     p.add_argument("--radio", "--profile", dest="profile", metavar="PROFILE", default="default",
-                   help="radio profile (name under configs/radio/ or a file), as in the link commands")
+                   help="radio profile (name under radio/profiles/ or a file), as in the link commands")
     p.add_argument("--quick", action="store_true", help="fewer bursts and 1e7 noise samples (about a minute)")
     p.add_argument("--noise-samples", type=float, default=None,
                    help="noise samples for the false-burst count (default 1e8, 1e7 with --quick)")

@@ -26,7 +26,8 @@ import math
 import sys
 from pathlib import Path
 
-from dvst.commands._common import add_json_flag, progress, write_json
+from foundation.errors import ProjectError
+from dvst.console import add_json_flag, progress, write_json
 from dvst.errors import DvstError
 
 FIGURES = ("rd", "snr", "rayleigh", "gop")
@@ -77,28 +78,21 @@ def cli(argv: list[str]) -> int:
     args = parser.parse_args(["rd", *argv])
     try:
         return int(args.func(args) or 0)
-    except DvstError as e:
+    except ProjectError as e:
         print(f"dvst: error: {e}", file=sys.stderr)
         return 2
-
-
-def _tasks(schemes, figures, n_rates, n_mcs, n_sc, n_snr) -> int:
-    n = 0
-    for s in schemes:
-        if "rd" in figures:
-            n += n_rates * n_mcs if s.endswith("-ldpc") else n_sc if s == "softcast" else 1
-        n += n_snr * sum(f in figures for f in ("snr", "rayleigh"))
-    return n
 
 
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from baselines import separation, sweep
+    from baselines import separation
+    from baselines.sweep import ClipBench
+    from dvst.bench.schemes import RDContext, get_schemes
     from dvst.io.video import read_frames
 
     torch.set_num_threads(1)  # MS-SSIM on small frames: threads only contend on a shared CPU
-    schemes = sweep.check_schemes([s.strip() for s in args.schemes.split(",") if s.strip()])
+    schemes = get_schemes([s.strip() for s in args.schemes.split(",") if s.strip()])
     figures = [f.strip() for f in args.figures.split(",") if f.strip()]
     for f in figures:
         if f not in FIGURES:
@@ -116,18 +110,18 @@ def run(args: argparse.Namespace) -> int:
     snr_sweep = _floats(args.snr_sweep, "--snr-sweep")
     if "gop" in figures and args.snr not in snr_sweep:  # the per-frame figure is read off the sweep
         snr_sweep = sorted([*snr_sweep, args.snr])
-    notices: list[str] = []
+    ctx = RDContext(args.snr, args.channel, args.cbr, args.rate_control, sc_cbrs)
+    notices = ctx.notices
 
     # which DVST models exist; no weights → one-line notice, never a made-up curve
-    dvst_entries = {}
-    for s in [s for s in schemes if s.startswith("dvst")]:
-        found = sweep.dvst_models(s)
-        if found:
-            dvst_entries[s] = found
-        else:
-            notices.append(f"{s} skipped: the model zoo (dvst/zoo/models.yaml) has no trained weights for it")
+    kept = []
+    for s in schemes:
+        if hasattr(s, "entries") and not s.entries():
+            notices.append(f"{s.name} skipped: the model zoo (dvst/zoo/models.yaml) has no trained weights for it")
             print(f"dvst bench rd: {notices[-1]}", file=sys.stderr)
-    schemes = [s for s in schemes if not s.startswith("dvst") or s in dvst_entries]
+        else:
+            kept.append(s)
+    schemes = kept
     already_printed = len(notices)
 
     report = {"snr_db": args.snr, "channel": args.channel, "fixed_cbr": args.cbr, "gop": args.gop,
@@ -138,12 +132,11 @@ def run(args: argparse.Namespace) -> int:
         name = Path(str(inp)).name or str(inp)
         if name in report["inputs"]:  # two inputs with one file name: keep both
             name = f"{name}#{len(report['inputs'])}"
-        bench = sweep.ClipBench(frames, gop=args.gop, rates=rates, rate_control=args.rate_control, mcs=mcs,
-                                seed=args.seed)
-        total = _tasks(schemes, figures, len(rates), len(mcs), len(sc_cbrs), len(snr_sweep))
+        bench = ClipBench(frames, gop=args.gop, rates=rates, rate_control=args.rate_control, mcs=mcs, seed=args.seed)
+        n_fixed = len(snr_sweep) * sum(f in figures for f in ("snr", "rayleigh"))
+        total = sum(("rd" in figures) * s.rd_runs(len(rates), len(mcs), len(sc_cbrs)) + n_fixed for s in schemes)
         with progress(total=total, desc=name, unit="run") as bar:
-            report["inputs"][name] = _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep,
-                                                notices, bar)
+            report["inputs"][name] = _one_input(bench, schemes, figures, ctx, snr_sweep, bar)
         report["inputs"][name].update({"frames": int(frames.shape[0]),
                                        "size": [int(frames.shape[2]), int(frames.shape[1])]})
     table = markdown_table(report)
@@ -162,114 +155,43 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _one_input(bench, schemes, figures, dvst_entries, args, sc_cbrs, snr_sweep, notices, bar) -> dict:
-    from baselines import separation, sweep
-    from dvst.zoo import nearest_for_cbr
+def _one_input(bench, schemes, figures, ctx, snr_sweep, bar) -> dict:
+    from baselines.sweep import Point, bd_rate
+    from dvst.bench.schemes import ANCHOR
 
     res: dict = {"schemes": {}}
-    design_snr, fixed = args.snr, args.cbr
-
-    def step(n=1):
-        bar.update(n)
-
     for s in schemes:
-        entry: dict = {"label": sweep.LABELS.get(s, s.replace("dvst:", "DVST "))}
-        # -- RD at --snr -------------------------------------------------------------------------
+        entry: dict = {"label": s.label}
         if "rd" in figures:
-            if s.endswith("-ldpc"):
-                allp = bench.separation_points(s, design_snr, args.channel, bar)
-                # the curve: envelope of the loss-free operating points (a designer would not pick a
-                # pair that loses frames at this SNR); the lossy ones stay in all_points
-                entry["points"] = [p.as_json() for p in sweep.envelope([p for p in allp if p.frames_lost == 0])]
-                entry["all_points"] = [{"cbr": p.cbr, "psnr_db": p.psnr_db, "msssim_db": p.msssim_db,
-                                        "mcs": p.params["mcs"], "rate": p.params.get(args.rate_control),
-                                        "frames_lost": p.frames_lost, "codewords_lost": p.params["codewords_lost"]}
-                                       for p in allp]
-            elif s.endswith("-capacity"):
-                entry["points"] = [p.as_json() for p in sorted(bench.capacity_points(s, design_snr, args.channel),
-                                                                 key=lambda p: p.cbr)]
-                step()
-            elif s == "softcast":
-                pts = []
-                for c in sc_cbrs:
-                    try:
-                        pts.append(bench.softcast_point(c, design_snr, args.channel))
-                    except DvstError as e:
-                        notices.append(f"SoftCast point at CBR {c:g} skipped: {e}")
-                    step()
-                entry["points"] = [p.as_json() for p in pts]
-            else:
-                pts = []
-                for e in sweep.for_channel(dvst_entries[s], args.channel):
-                    etas = sorted({et for et, _ in e.eta_cbr}) or [e.eta]
-                    pts += [bench.dvst_point(s, e.name, et, design_snr, args.channel) for et in etas]
-                # one curve per scheme: the envelope over its models × η (each point names both)
-                entry["points"] = [p.as_json() for p in sweep.envelope(pts)]
-                entry["all_points"] = [{"cbr": p.cbr, "psnr_db": p.psnr_db, "msssim_db": p.msssim_db,
-                                        "model": p.params["model"], "eta": p.params["eta"]}
-                                       for p in sorted(pts, key=lambda p: p.cbr)]
-                step()
-        # -- quality vs SNR at a fixed CBR ----------------------------------------------------------
+            entry.update(s.rd(bench, ctx, bar.update))
         for fig, ch in (("snr", "awgn"), ("rayleigh", "rayleigh")):
             if fig not in figures:
                 continue
-            curve, how, done = [], "", bar.n
-            if s.endswith("-ldpc"):
-                d = bench.best_at(s, fixed, design_snr, ch, lossless=True)
-                if d is None:
-                    notices.append(f"{s}: no rate × code × QAM fits CBR {fixed:g} without losses at {design_snr:g} dB "
-                                   f"({ch}); no fixed-design {fig} curve")
-                else:
-                    rate, mcs = d.params[args.rate_control], separation.parse_mcs(d.params["mcs"])
-                    how = f"designed at {design_snr:g} dB: {args.rate_control.upper()} {rate}, {mcs.label}"
-                    curve = [bench.separation_point(s, rate, mcs, x, ch) for x in _each(snr_sweep, step)]
-                env = [bench.best_at(s, fixed, x, ch) for x in snr_sweep]
-                entry.setdefault("envelope", {})[fig] = [p.as_json() for p in env if p is not None]
-            elif s.endswith("-capacity"):
-                how = "rate re-picked at each SNR (ideal)"
-                curve = [p for p in (bench.capacity_at(s, fixed, x, ch) for x in _each(snr_sweep, step))
-                         if p is not None]
-            elif s == "softcast":
-                try:
-                    curve = [bench.softcast_point(fixed, x, ch) for x in _each(snr_sweep, step)]
-                except DvstError as e:
-                    notices.append(f"SoftCast at CBR {fixed:g}: {e}")
-            else:
-                pick = nearest_for_cbr(sweep.for_channel(dvst_entries[s], ch), fixed)
-                if pick is None:
-                    notices.append(f"{s}: no model reaches CBR {fixed:g} on {ch}; no {fig} curve")
-                else:
-                    e, eta = pick
-                    how = f"{e.name} (trained {e.channel} {e.snr_db[0]:g}…{e.snr_db[-1]:g} dB), η={eta:.3g}"
-                    curve = [bench.dvst_point(s, e.name, eta, x, ch) for x in _each(snr_sweep, step)]
+            done = bar.n
+            curve = s.at_cbr(bench, ctx, ch, snr_sweep, bar.update)
             bar.update(max(0, done + len(snr_sweep) - bar.n))  # curves that could not be made
-            entry[fig] = {"how": how, "points": [p.as_json() for p in curve]}
+            if curve.envelope is not None:
+                entry.setdefault("envelope", {})[fig] = [p.as_json() for p in curve.envelope]
+            entry[fig] = {"how": curve.how, "points": [p.as_json() for p in curve.points]}
             if fig == "snr" and "gop" in figures:
-                at = [p for p in curve if p.snr_db == design_snr]
+                at = [p for p in curve.points if p.snr_db == ctx.snr_db]
                 if at:
-                    entry["gop"] = {"snr_db": design_snr, "cbr": fixed, "frame_cbr": at[0].frame_cbr,
+                    entry["gop"] = {"snr_db": ctx.snr_db, "cbr": ctx.cbr, "frame_cbr": at[0].frame_cbr,
                                     "frame_psnr_db": at[0].frame_psnr_db}
-        res["schemes"][s] = entry
+        res["schemes"][s.name] = entry
     if "rd" in figures:
-        anchor = res["schemes"].get(sweep.ANCHOR, {}).get("points")
-        for s, entry in res["schemes"].items():
+        anchor = res["schemes"].get(ANCHOR, {}).get("points")
+        for entry in res["schemes"].values():
             if anchor is None:
                 entry["bd_rate_vs_h264_ldpc"] = None
                 continue
-            a = [sweep.Point(**p) for p in anchor]
-            t = [sweep.Point(**p) for p in entry.get("points", [])]
-            entry["bd_rate_vs_h264_ldpc"] = sweep.bd_rate(a, t)
-            entry["bd_rate_msssim_vs_h264_ldpc"] = sweep.bd_rate(a, t, "msssim_db")
+            a = [Point(**p) for p in anchor]
+            t = [Point(**p) for p in entry.get("points", [])]
+            entry["bd_rate_vs_h264_ldpc"] = bd_rate(a, t)
+            entry["bd_rate_msssim_vs_h264_ldpc"] = bd_rate(a, t, "msssim_db")
         if anchor is None:
-            notices.append("BD-rate needs h264-ldpc among --schemes; not computed")
+            ctx.notices.append("BD-rate needs h264-ldpc among --schemes; not computed")
     return res
-
-
-def _each(values, step):
-    """Iterate ``values``, advancing the progress bar after each one."""
-    for v in values:
-        yield v
-        step()
 
 
 def markdown_table(report: dict) -> str:
@@ -296,13 +218,11 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines)
 
 
-STYLE = {"h264-ldpc": ("tab:blue", "o", "-"), "h265-ldpc": ("tab:orange", "s", "-"),
-         "h264-capacity": ("tab:blue", "", "--"), "h265-capacity": ("tab:orange", "", "--"),
-         "softcast": ("tab:green", "^", "-"), "dvst": ("tab:red", "D", "-")}
+def _style(name: str) -> tuple[str, str, str]:
+    """A scheme's (colour, marker, line style), as the registry gives it."""
+    from dvst.bench.schemes import get_scheme
 
-
-def _style(s):
-    return STYLE.get(s, ("tab:purple", "v", ":"))
+    return get_scheme(name).style
 
 
 def plot_all(report: dict, out: Path) -> None:
@@ -365,7 +285,7 @@ def plot_all(report: dict, out: Path) -> None:
             fig.tight_layout()
             fig.savefig(out / f"gop_{stem}.png", dpi=110)
             plt.close(fig)
-    rows = [(n, s, e["label"], e.get("bd_rate_vs_h264_ldpc")) for n, inp in report["inputs"].items()
+    rows = [(n, s, e["label"], e.get("bd_rate_vs_h264_ldpc"), _style(s)[0]) for n, inp in report["inputs"].items()
             for s, e in inp["schemes"].items() if s != "h264-ldpc"]
     rows = [r for r in rows if r[3] is not None and math.isfinite(r[3])]
     if rows:
@@ -377,7 +297,7 @@ def plot_all(report: dict, out: Path) -> None:
             xs = [i + j * w for i, n in enumerate(names) for r in rows if r[0] == n and r[1] == s]
             ys = [r[3] for n in names for r in rows if r[0] == n and r[1] == s]
             lab = next(r[2] for r in rows if r[1] == s)
-            ax.bar(xs, ys, w, color=_style(s)[0], label=lab)
+            ax.bar(xs, ys, w, color=next(r[4] for r in rows if r[1] == s), label=lab)
         ax.axhline(0, color="k", lw=0.8)
         ax.set_xticks([i + 0.4 - w / 2 for i in range(len(names))], names)
         ax.set_ylabel("BD-rate vs H.264 + LDPC (%)")

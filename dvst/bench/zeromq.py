@@ -48,7 +48,7 @@ def throughput(seconds: float, rx_buffer_size: int, pattern: str = "pushpull") -
 
 
 def run(args) -> int:
-    from dvst.commands._common import print_table, write_json
+    from dvst.console import print_table, write_json
     from radio.profile import load_profile
 
     profile = load_profile(args.profile)
@@ -62,7 +62,7 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
-    from dvst.commands._common import add_json_flag
+    from dvst.console import add_json_flag
 
     p = sub.add_parser("zmq", help="sustained sample rate of the zmq device (GNU Radio's ZeroMQ IQ)",
                        description="Streams complex float32 from one zmq device to another over TCP on "

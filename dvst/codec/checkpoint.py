@@ -9,8 +9,8 @@ from pathlib import Path
 
 import torch
 
-from dvst.codec.config import ModelConfig, config_from_mapping
-from dvst.config import to_mapping
+from dvst.codec.model_config import ModelConfig, config_from_mapping
+from foundation.yaml_config import to_mapping
 from dvst.errors import DvstError
 
 FORMAT = "dvst-codec-1"

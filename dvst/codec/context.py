@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dvst.codec.config import LATENT_STRIDE
+from dvst.codec.model_config import LATENT_STRIDE
 from dvst.codec.layers import ResidualBlock, conv
 from dvst.codec.motion import resample_flow, warp
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dvst.codec.config import ModelConfig
+from dvst.codec.model_config import ModelConfig
 from dvst.codec.jscc import JSCCLink
 from dvst.codec.transforms import AnalysisTransform, SynthesisTransform
 

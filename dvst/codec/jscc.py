@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.channel import normalise_power
+from dvst.codec.symbol_channel import normalise_power
 from dvst.codec.entropy import ContextualPrior
 from dvst.codec.layers import ChannelNorm, SwinBlock, conv
 

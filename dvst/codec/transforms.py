@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.config import LATENT_STRIDE
+from dvst.codec.model_config import LATENT_STRIDE
 from dvst.codec.layers import GDN, ChannelNorm, ResidualBlock, SubpelConv, conv
 
 

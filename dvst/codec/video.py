@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.channel import snr_tensor, transmit
-from dvst.codec.config import ModelConfig
+from dvst.codec.symbol_channel import snr_tensor, transmit
+from dvst.codec.model_config import ModelConfig
 from dvst.codec.context import CodewordContext, FeatureContext
 from dvst.codec.iframe import IFrameCodec, primary_link
 from dvst.codec.jscc import JSCCLink

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from dvst.commands._common import add_json_flag, print_table, write_json
+from dvst.console import add_json_flag, print_table, write_json
 
 ROUTINE_HELP = {
     "all": "every routine in order: noise, cfo, iq, gain",
@@ -31,9 +31,9 @@ def register(sub) -> None:
                        help="pluto (a real board), loopback or fake-pluto (simulated pair); default pluto")
         r.add_argument("--uri", help="the receiving board (ip:HOST or usb:...; default ip:192.168.2.1)")
         r.add_argument("--tx-uri", help="the transmitting board (default: --uri, TX cabled to RX)")
-        r.add_argument("--radio", default="default", help="radio profile (configs/radio/NAME.yaml or a path)")
+        r.add_argument("--radio", default="default", help="radio profile (radio/profiles/NAME.yaml or a path)")
         r.add_argument("--channel", default="two-plutos-bench",
-                       help="simulated devices: channel scenario (configs/channels/NAME.yaml or a path)")
+                       help="simulated devices: channel scenario (radio/channel/scenarios/NAME.yaml or a path)")
         r.add_argument("--seed", type=int, default=0, help="simulated devices: seed")
         r.add_argument("--target-snr", type=float, default=25.0, metavar="DB",
                        help="gain sweep: the in-band SNR to reach (default 25 dB)")
@@ -51,7 +51,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from calibration.profile import load_calibration, save_calibration
+    from calibration.board_profile import load_calibration, save_calibration
     from calibration.run import ROUTINES, calibrate, close_link, new_profile, open_link
     from dvst.errors import DvstError
     from radio.profile import load_profile
@@ -80,7 +80,7 @@ def run(args) -> int:
 
 
 def show(args) -> int:
-    from calibration.profile import load_calibration
+    from calibration.board_profile import load_calibration
 
     cal = load_calibration(args.profile)
     print_table(summary_rows(cal), title=f"calibration profile {args.profile}")
@@ -89,7 +89,7 @@ def show(args) -> int:
 
 
 def _plain(cal) -> dict:
-    from dvst.config import to_mapping
+    from foundation.yaml_config import to_mapping
 
     return to_mapping(cal)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvst.commands._common import add_json_flag, print_table, require_positive, write_json
+from dvst.console import add_json_flag, print_table, require_positive, write_json
 
 
 def register(subparsers) -> None:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from dvst.errors import DvstError
     from dvst.eval.codec_sim import evaluate
     from dvst.io.video import read_frames
-    from dvst.link.build import load_codec
+    from dvst.link.codec import load_codec
 
     require_positive("--eta", args.eta)
     if args.max_frames is not None and args.max_frames < 1:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
-from dvst.link.config import add_link_flags, link_config
-from dvst.link.runner import add_run_flags
+from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
+from dvst.link.link_config import add_link_flags, link_config
+from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -28,15 +28,15 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.build import loopback_session
-    from dvst.link.runner import finish, run_command
+    from dvst.link.factory import loopback_session
+    from dvst.commands._runner import finish, run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
     if cfg.frames is None and args.input in (None, "demo"):
         cfg.frames = 60
     if cfg.tx_endpoint or cfg.rx_endpoint:   # the loopback through a GNU Radio flowgraph
-        from dvst.link.build import tx_session
+        from dvst.link.factory import tx_session
 
         cfg.device = "zmq"
         session = tx_session(cfg, args.input, cable=True)
@@ -47,37 +47,7 @@ def run(args) -> int:
     title = f"loopback over {session.device_name}"
     total = cfg.frames or getattr(session.source, "n_frames", None)
     if args.screenshot:
-        return finish(args, gui_screenshot(session, args.screenshot, total), title)
+        return finish(args, args.viewer.screenshot_session(session, args.screenshot, total), title)
     if args.gui:
-        return finish(args, show_gui(session, "dvst loopback"), title)
+        return finish(args, args.viewer.show_session(session, "dvst loopback"), title)
     return run_command(session, args, total, "loopback", title)
-
-
-def show_gui(session, title: str) -> dict:
-    """Hand ``session`` to the GUI (gui.app.run_gui) until its window closes; → summary()."""
-    try:
-        from gui.app import run_gui
-    except ImportError as e:
-        from dvst.errors import DvstError
-
-        raise DvstError(f"the GUI is not available: {e}") from None
-    try:
-        run_gui(session, title=title)
-    finally:
-        session.stop()
-    return session.summary()
-
-
-def gui_screenshot(session, path, frames: int | None) -> dict:
-    """The window, headless, on ``session`` until ``frames`` frames arrived; saved as PNG."""
-    try:
-        from gui.app import screenshot
-    except ImportError as e:
-        from dvst.errors import DvstError
-
-        raise DvstError(f"the GUI is not available: {e}") from None
-    try:
-        screenshot(path, frames or 10, session=session, timeout_s=600.0)
-    finally:
-        session.stop()
-    return session.summary()

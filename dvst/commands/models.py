@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvst.commands._common import add_json_flag, print_table, require_positive, write_json
+from dvst.console import add_json_flag, print_table, require_positive, write_json
 
 
 def register(subparsers) -> None:
@@ -29,12 +29,12 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dvst.config import to_mapping
+    from foundation.yaml_config import to_mapping
     from dvst.errors import DvstError
     from dvst.zoo import default_name, list_models, pick_for_cbr
 
     if args.add:
-        from dvst.zoo.build import add_model
+        from dvst.train.publish import add_model
 
         if not args.name:
             raise DvstError("--add needs --name")

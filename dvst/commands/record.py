@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import add_config_flag, add_json_flag, output_path
-from dvst.link.config import add_link_flags, link_config
+from dvst.console import add_config_flag, add_json_flag, output_path
+from dvst.link.link_config import add_link_flags, link_config
 
 
 def register(sub) -> None:
@@ -25,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.build import record_session
-    from dvst.link.runner import finish, run_session
+    from dvst.link.factory import record_session
+    from dvst.commands._runner import finish, run_session
 
     cfg = link_config(args)
     if cfg.frames is None and args.input == "demo":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
-from dvst.link.config import add_link_flags, link_config
-from dvst.link.runner import add_run_flags
+from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
+from dvst.link.link_config import add_link_flags, link_config
+from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -24,8 +24,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.build import replay_session
-    from dvst.link.runner import run_command
+    from dvst.link.factory import replay_session
+    from dvst.commands._runner import run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)

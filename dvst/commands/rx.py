@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dvst.commands._common import VIDEO_OUT, add_config_flag, add_json_flag, output_path
-from dvst.link.config import add_link_flags, link_config
-from dvst.link.runner import add_run_flags
+from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
+from dvst.link.link_config import add_link_flags, link_config
+from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -25,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.build import rx_session
-    from dvst.link.runner import finish, run_command
+    from dvst.link.factory import rx_session
+    from dvst.commands._runner import finish, run_command
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)
@@ -35,7 +35,6 @@ def run(args) -> int:
         session.sinks.append(VideoFileSink(args.out))
     title = f"received with {session.device_name}"
     if args.gui:
-        from dvst.commands.loopback import show_gui
 
-        return finish(args, show_gui(session, "dvst rx"), title)
+        return finish(args, args.viewer.show_session(session, "dvst rx"), title)
     return run_command(session, args, cfg.frames, "rx", title)

@@ -1,11 +1,12 @@
-"""``dvst train``: train (or resume) a DVST model from a recipe in configs/train/."""
+"""``dvst train``: train (or resume) a DVST model from a recipe in dvst/train/recipes/."""
 
 from __future__ import annotations
 
+import logging
 import argparse
 import os
 
-from dvst.commands._common import add_config_flag, require_positive
+from dvst.console import add_config_flag, require_positive
 
 
 def register(subparsers) -> None:
@@ -14,7 +15,7 @@ def register(subparsers) -> None:
         description="Train DVST with the paper's progressive stages. Runs on one CPU process by "
                     "default and unchanged under `torchrun --nproc_per_node N` (DDP). Resumes from "
                     "OUT_DIR/NAME/last.pt when it exists.")
-    add_config_flag(p, "train")
+    add_config_flag(p, "a recipe in dvst/train/recipes/")
     p.add_argument("--name", help="run name (default: the config's)")
     p.add_argument("--out-dir", help="folder of runs (default: the config's, runs/)")
     p.add_argument("--data-root", help="where the data paths of the config start (default: the config's)")
@@ -48,7 +49,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dvst.errors import DvstError
-    from dvst.train.config import load_train_config
+    from dvst.train.recipe import load_train_config
 
     if args.plot:
         from dvst.train.plot import plot_runs
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
               f"{st.elapsed_s / 3600:.2f} h")
         return 0
     if not args.config:
-        raise DvstError("dvst train needs --config (a file, or a name under configs/train/)")
+        raise DvstError("dvst train needs --config (a file, or a name under dvst/train/recipes/)")
     cfg = load_train_config(args.config, name=args.name, out_dir=args.out_dir, lmbda=args.lmbda,
                             device=args.device, threads=args.threads, amp=args.amp)
     if args.data_root:
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     if args.campaign:
         from pathlib import Path
 
-        from dvst.config import to_mapping
+        from foundation.yaml_config import to_mapping
         from dvst.train.campaign import restore_campaign
 
         last = Path(cfg.out_dir) / cfg.name / "last.pt"
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
                   f"global step {st.global_step}")
     from dvst.train.trainer import train
 
+    logging.getLogger("dvst.train").setLevel(logging.INFO)  # the progress lines: validation, resume
     run_dir = train(cfg, resume=not args.no_resume, max_steps=args.max_steps,
                     time_limit_s=args.time_limit * 60 if args.time_limit else None)
     if int(os.environ.get("RANK", 0)) == 0:

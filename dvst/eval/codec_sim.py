@@ -1,6 +1,6 @@
 """Codec-level simulation: encode a clip, pass the analog symbols through a channel model, decode.
 
-No radio: the codec's own channel models (:mod:`dvst.codec.channel`) act on the complex symbols
+No radio: the codec's own channel models (:mod:`dvst.codec.symbol_channel`) act on the complex symbols
 of each :class:`EncodedFrame` exactly as the link would deliver them (equalised symbols and their
 noise variance), and the side information arrives intact. This is the figure the RD harness, the
 model zoo and ``dvst eval`` report.
@@ -18,7 +18,7 @@ def channel_pass(frame: EncodedFrame, snr_db: float, channel: str, generator) ->
     """The ReceivedFrame the decoder would get: symbols through AWGN/Rayleigh at ``snr_db``."""
     import torch
 
-    from dvst.codec.channel import transmit
+    from dvst.codec.symbol_channel import transmit
 
     sym = torch.from_numpy(frame.symbols.view(np.float32).reshape(1, -1, 2).copy())
     mask = torch.ones(sym.shape[:2], dtype=torch.bool)

@@ -67,7 +67,6 @@ def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
 
 
 def _png_source(folder: Path, max_frames: int | None) -> FrameSource:
-    from PIL import Image
 
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".png")
     if not files:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.frames import EncodedFrame, ReceivedFrame
 
@@ -107,11 +108,33 @@ def parse_link_header(header_bytes: bytes) -> tuple[int, int, int, bytes]:
 
 
 @dataclass
+class BurstMeasurements:
+    """What the PHY measured on one burst, for the frame's statistics and the GUI.
+
+    cfo_hz: carrier offset (Hz); sfo_ppm: sampling-clock offset (ppm); timing: absolute index
+    of the burst's first sample in the receive stream; channel_mag: |H| per used subcarrier,
+    float [K]; constellation: equalised points by kind ("payload", "pilots", "header"),
+    complex64 [≤ 2000] each; n_air_samples: samples the burst occupied on air;
+    n_header_symbols: complex symbols of its coded side information; rx_snippet: received
+    samples from the burst's start, complex64 (set by the session, for the spectrum).
+    """
+
+    cfo_hz: float | None = None
+    sfo_ppm: float | None = None
+    timing: int | None = None
+    channel_mag: np.ndarray | None = None
+    constellation: dict[str, np.ndarray] = field(default_factory=dict)
+    n_air_samples: int = 0
+    n_header_symbols: int = 0
+    rx_snippet: np.ndarray | None = None
+
+
+@dataclass
 class ReceivedFragment:
     """One burst as the link sees it after the PHY: its header fields and equalised payload.
 
     symbols: complex64 [P_f] equalised; noise_var: float32 [P_f] per symbol, same scale.
-    snr_db: in-band SNR measured on this burst. meta: PHY extras (cfo_hz, timing, ...).
+    snr_db: in-band SNR measured on this burst. phy: what else the PHY measured on it.
     """
 
     stream_id: int
@@ -123,7 +146,7 @@ class ReceivedFragment:
     symbols: np.ndarray
     noise_var: np.ndarray
     snr_db: float
-    meta: dict = field(default_factory=dict)
+    phy: BurstMeasurements = field(default_factory=BurstMeasurements)
 
 
 @dataclass
@@ -194,7 +217,7 @@ class Reassembler:
             return result
         try:
             heads = [parse_link_header(p.header_bytes) for p in parts]
-        except DvstError as e:
+        except ProjectError as e:
             result.reason = str(e)
             return result
         tag, k, side_len, _ = heads[0]

@@ -9,7 +9,7 @@ before it (back-pressure) instead of growing memory. The source is paced at its 
 be absent: ``dvst tx`` and ``dvst record`` run only the transmit half, ``dvst rx`` and
 ``dvst replay`` only the receive half, ``dvst loopback`` both.
 
-The session is assembled from parts (``dvst.link.build`` makes the real ones): a frame
+The session is assembled from parts (``dvst.link.factory`` makes the real ones): a frame
 source, a ``TxChain`` (encoder, framer, modem), a tx device with ``tx(samples)``, an rx
 device with ``rx() -> complex64 [N]`` (an empty array means the end of a recording), an
 ``RxChain`` (modem, reassembler, decoder, concealment policy), and sinks.
@@ -17,8 +17,8 @@ device with ``rx() -> complex64 [N]`` (an empty array means the end of a recordi
 
 from __future__ import annotations
 
+import logging
 import queue
-import sys
 import threading
 import time
 from collections import deque
@@ -27,13 +27,17 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.eval.metrics import psnr_db
 from dvst.frames import EncodedFrame
 from dvst.link.concealment import CONCEAL, DECODE, ConcealmentPolicy, Decision
+from dvst.link.features import CountsTraffic, Flushable, Interruptible, ReportsIdleTime
 from dvst.link.framing import AssembledFrame, Reassembler, parse_link_header, split_frame
 from dvst.link.sinks import LatestQueueSink, Sink, SummarySink
 from dvst.link.stats import FrameStats
+
+log = logging.getLogger(__name__)
 
 _END = object()  # end-of-stream marker in the queues
 
@@ -120,22 +124,21 @@ class RxChain:
             if tag not in self._warned:
                 self._warned.add(tag)
                 known = ", ".join(f"{name} ({t:04x})" for t, (name, _) in self.decoders.items())
-                print(f"dvst: warning: frames coded by a model this receiver does not have (tag {tag:04x}); "
-                      f"it has {known}: give it the transmitter's --model", file=sys.stderr, flush=True)
+                log.warning("frames coded by a model this receiver does not have (tag %04x); it has %s: "
+                            "give the receiver the transmitter's model", tag, known)
             return None, f"coded by an unknown model (tag {tag:04x})"
         name, decoder = self.decoders[tag]
         if assembled.kind == "P" and tag != self._tag:
             return None, "reference frame belongs to another model"
         try:
             img = decoder.decode(assembled.frame)
-        except DvstError as e:
+        except ProjectError as e:
             return None, str(e)
         except Exception as e:  # noqa: BLE001 - a live receiver conceals rather than dies
             if "decoder" not in self._warned:
                 self._warned.add("decoder")
-                print(f"dvst: warning: the decoder failed on frame {assembled.index} "
-                      f"({type(e).__name__}: {e}); concealing (a bug: please report it)",
-                      file=sys.stderr, flush=True)
+                log.warning("the decoder failed on frame %d (%s: %s); concealing (a bug: please report it)",
+                            assembled.index, type(e).__name__, e)
             return None, f"decoder failed: {type(e).__name__}"
         self._tag, self.model_name = tag, name
         return img, ""
@@ -167,6 +170,69 @@ class RecentSamples:
         return np.asarray(held[start - first: start - first + self.n], np.complex64)
 
 
+@dataclass
+class Transmitting:
+    """The transmit side of a session: frames from ``source`` (a ``dvst.io`` FrameSource)
+    through ``chain`` to ``device`` (``tx(samples)``; see ``dvst.link.features`` for what else
+    a device may offer). pace: send at the source's frame rate (False: as fast as possible);
+    encoder_threads: torch threads of the encoding thread (None: torch's default)."""
+
+    source: object
+    chain: TxChain
+    device: object
+    pace: bool = True
+    encoder_threads: int | None = None
+
+
+@dataclass
+class Receiving:
+    """The receive side: ``device`` (``rx() -> complex64 samples``, empty at the end of a
+    recording) through ``chain``. reference: index → original frame (for PSNR), or None;
+    decoder_threads: torch threads of the decoding thread; drain_buffers: buffers read after
+    the transmitter is done before a quiet channel ends a loopback run."""
+
+    chain: RxChain
+    device: object
+    reference: Callable[[int], np.ndarray | None] | None = None
+    decoder_threads: int | None = None
+    drain_buffers: int = 4
+
+
+@dataclass
+class SessionInfo:
+    """What the statistics say about the link: the radio's name, its sample rate (S/s), the
+    frame size (W, H) when known in advance, and the SNR the channel was set to (dB)."""
+
+    device_name: str = ""
+    sample_rate: float | None = None
+    frame_size: tuple[int, int] | None = None
+    snr_set_db: float | None = None
+
+
+@dataclass
+class SessionOptions:
+    """How the session runs: stop after ``max_frames`` (None: the source's end), frames queued
+    between threads, FrameStats kept for the GUI (oldest dropped), MS-SSIM per frame (slow),
+    frames the displayed rate is averaged over."""
+
+    max_frames: int | None = None
+    queue_size: int = 4
+    stats_queue_size: int = 64
+    msssim: bool = False
+    fps_window: int = 25
+
+
+@dataclass
+class LiveControls:
+    """What can change while the session runs: ``channel(snr_db=, cfo_ppm=, sfo_ppm=,
+    multipath=)`` (loopback), ``target(model=, cbr=)``, and ``recorder(path)`` which opens a
+    SigMF recorder of the session's samples. None: not offered."""
+
+    channel: Callable[..., None] | None = None
+    target: Callable[..., None] | None = None
+    recorder: Callable[[str], object] | None = None
+
+
 class LinkSession:
     """The streaming pipeline; see the module docstring.
 
@@ -177,40 +243,35 @@ class LinkSession:
     ``stop_recording()``.
     """
 
-    def __init__(self, *, source=None, tx: TxChain | None = None, tx_device=None,
-                 rx: RxChain | None = None, rx_device=None, sinks: Iterable[Sink] = (),
-                 pace: bool = True, max_frames: int | None = None, queue_size: int = 4,
-                 stats_queue_size: int = 64, snr_set_db: float | None = None,
-                 reference: Callable[[int], np.ndarray | None] | None = None,
-                 device_name: str = "", sample_rate: float | None = None,
-                 frame_size: tuple[int, int] | None = None, msssim: bool = False,
-                 channel_control: Callable[..., None] | None = None,
-                 target_control: Callable[..., None] | None = None,
-                 recorder_factory: Callable[[str], object] | None = None,
-                 rx_drain_buffers: int = 4, fps_window: int = 25,
-                 closers: Iterable[Callable[[], None]] = (),
-                 encoder_threads: int | None = None, decoder_threads: int | None = None):
+    def __init__(self, tx: Transmitting | None = None, rx: Receiving | None = None, *,
+                 sinks: Iterable[Sink] = (), info: SessionInfo | None = None,
+                 options: SessionOptions | None = None, controls: LiveControls | None = None,
+                 closers: Iterable[Callable[[], None]] = ()):
         if tx is None and rx is None:
             raise DvstError("a link session needs a transmitter, a receiver, or both")
-        self.source, self.tx, self.tx_device = source, tx, tx_device
-        self.rx, self.rx_device = rx, rx_device
-        self.pace, self.max_frames = pace, max_frames
-        self.snr_set_db = snr_set_db
-        self.reference = reference
-        self.device_name = device_name
-        self.sample_rate = sample_rate
-        self.frame_size = frame_size        # (W, H) when known in advance
-        self.msssim = msssim
-        self._channel_control = channel_control
-        self._target_control = target_control
-        self._recorder_factory = recorder_factory
+        info, options, controls = info or SessionInfo(), options or SessionOptions(), controls or LiveControls()
+        self.source = tx.source if tx else None
+        self.tx, self.tx_device = (tx.chain, tx.device) if tx else (None, None)
+        self.rx, self.rx_device = (rx.chain, rx.device) if rx else (None, None)
+        self.pace, self.max_frames = (tx.pace if tx else True), options.max_frames
+        self.snr_set_db = info.snr_set_db
+        self.reference = rx.reference if rx else None
+        self.device_name = info.device_name
+        self.sample_rate = info.sample_rate
+        self.frame_size = info.frame_size        # (W, H) when known in advance
+        self.msssim = options.msssim
+        self._channel_control = controls.channel
+        self._target_control = controls.target
+        self._recorder_factory = controls.recorder
         self._recorder = None
         self._rec_lock = threading.Lock()
-        self.rx_drain_buffers = rx_drain_buffers
+        self.rx_drain_buffers = rx.drain_buffers if rx else 4
         self._closers = list(closers)   # release devices after the threads have stopped
         # torch intra-op threads of the encoder and decoder threads (None: torch's default).
         # OpenMP's setting is per thread, so each stage gets its own.
-        self.encoder_threads, self.decoder_threads = encoder_threads, decoder_threads
+        self.encoder_threads = tx.encoder_threads if tx else None
+        self.decoder_threads = rx.decoder_threads if rx else None
+        queue_size, stats_queue_size, fps_window = options.queue_size, options.stats_queue_size, options.fps_window
         self._emitted = 0
 
         self.stats: queue.Queue = queue.Queue(maxsize=stats_queue_size)
@@ -261,6 +322,19 @@ class LinkSession:
                 return False
         return True
 
+    def own(self, close: Callable[[], None]) -> None:
+        """Close something the session depends on (a device) when it stops, after its threads."""
+        self._closers.append(close)
+
+    def __enter__(self) -> "LinkSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _idle_s(self) -> float:
+        return self.rx_device.idle_s if isinstance(self.rx_device, ReportsIdleTime) else 0.0
+
     def stop(self) -> None:
         """Ask every worker to finish, join them, close sinks and devices; re-raise a worker's
         error. Calling it again does nothing."""
@@ -269,9 +343,8 @@ class LinkSession:
         self._stopped = True
         self._stop.set()
         for dev in (self.rx_device, self.tx_device):
-            interrupt = getattr(dev, "interrupt", None)
-            if interrupt is not None:
-                interrupt()  # a device waiting for samples returns now
+            if isinstance(dev, Interruptible):
+                dev.interrupt()  # a device waiting for samples returns now
         for q in (self._q_frames, self._q_assembled):  # unblock producers waiting on a full queue
             try:
                 while True:
@@ -331,7 +404,7 @@ class LinkSession:
             n, payload, air = self._sent_totals
             extra["payload_cbr_sent"] = payload / n / pixels
             extra["air_cbr_sent"] = air / n / pixels
-        counters = getattr(self.rx_device, "counters", None)   # a device that counts what went through
+        counters = self.rx_device.counters if isinstance(self.rx_device, CountsTraffic) else None
         if callable(counters):
             extra["radio"] = counters()
         if self.tx is not None and self.rx is not None:  # loopback: sent, neither shown nor concealed
@@ -466,7 +539,7 @@ class LinkSession:
                     t0 = time.perf_counter()
                     finish()
                     self._timed("encode", t0)
-            flush = getattr(self.tx_device, "flush", None)
+            flush = self.tx_device.flush if isinstance(self.tx_device, Flushable) else None
             if flush is not None:
                 flush()
         finally:
@@ -478,10 +551,10 @@ class LinkSession:
         recent = RecentSamples()
         try:
             while not self._stop.is_set():
-                t0, idle0 = time.perf_counter(), getattr(self.rx_device, "idle_s", 0.0)
+                t0, idle0 = time.perf_counter(), self._idle_s()
                 buf = self.rx_device.rx()
                 # a device may report time it spent waiting for a transmitter: not work
-                self._timed("device rx", t0 + getattr(self.rx_device, "idle_s", 0.0) - idle0)
+                self._timed("device rx", t0 + self._idle_s() - idle0)
                 if buf is None or len(buf) == 0:
                     break  # the end of a recording
                 self.rx_samples += len(buf)
@@ -492,7 +565,8 @@ class LinkSession:
                 self._timed("sync+demodulate", t0)
                 for frag in frags:
                     # the GUI's spectrum: samples from the burst's start (else the newest ones)
-                    frag.meta.setdefault("rx_snippet", recent.snippet(frag.meta.get("timing")))
+                    if frag.phy.rx_snippet is None:
+                        frag.phy.rx_snippet = recent.snippet(frag.phy.timing)
                     for a in self.rx.reassembler.push(frag):
                         if not self._put(self._q_assembled, a):
                             return
@@ -575,15 +649,15 @@ class LinkSession:
         if a is not None and a.fragments:
             frags = a.fragments
             st.n_bursts = len(frags)
-            meta = frags[0].meta
+            phy = frags[0].phy
             snrs = [f.snr_db for f in frags if np.isfinite(f.snr_db)]
             st.snr_measured_db = a.frame.snr_db if a.frame is not None else (float(np.mean(snrs)) if snrs else None)
-            st.cfo_hz, st.sfo_ppm, st.timing = meta.get("cfo_hz"), meta.get("sfo_ppm"), meta.get("timing")
-            st.constellation = meta.get("constellation", {})
-            st.channel_mag = meta.get("channel_mag")
-            st.rx_snippet = meta.get("rx_snippet")
-            air = sum(int(f.meta.get("n_air_samples", 0)) for f in frags)
-            head = sum(int(f.meta.get("n_header_symbols", 0)) for f in frags)
+            st.cfo_hz, st.sfo_ppm, st.timing = phy.cfo_hz, phy.sfo_ppm, phy.timing
+            st.constellation = phy.constellation
+            st.channel_mag = phy.channel_mag
+            st.rx_snippet = phy.rx_snippet
+            air = sum(f.phy.n_air_samples for f in frags)
+            head = sum(f.phy.n_header_symbols for f in frags)
             if a.frame is not None:
                 st.payload_cbr = (a.frame.symbols.size + head) / pixels
             if air and status == "decoded":

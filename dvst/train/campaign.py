@@ -16,7 +16,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvst.config import from_mapping, load_yaml, to_mapping
+from foundation.yaml_config import from_mapping, load_yaml, to_mapping
 from dvst.errors import DvstError
 
 LOGS = ("train.csv", "val.csv")

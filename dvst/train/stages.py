@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import torch
 
-from dvst.train.config import StageConfig, TrainConfig
+from dvst.train.recipe import StageConfig, TrainConfig
 from dvst.train.losses import TaskLoss, distortion, mse_to_psnr
 
 CODEC_STAGE = {"iframe": "I", "motion_transform": 1, "motion_jscc": 2, "primary_transform": 3,

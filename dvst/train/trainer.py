@@ -11,6 +11,7 @@ A run lives in ``OUT_DIR/NAME/``: ``last.pt`` (the training checkpoint, resumed 
 
 from __future__ import annotations
 
+import logging
 import csv
 import math
 import os
@@ -20,13 +21,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dvst.config import to_mapping
+from foundation.yaml_config import to_mapping
 from dvst.errors import DvstError
 from dvst.train import stages
 from dvst.train.augment import ClipSampler
 from dvst.train.checkpoint import load_training, save_training
-from dvst.train.config import StageConfig, TrainConfig, stage_lr
+from dvst.train.recipe import StageConfig, TrainConfig, stage_lr
 from dvst.train.data import describe, load_training as load_sequences, load_validation, load_validation_photos
+
+log = logging.getLogger(__name__)
 
 TRAIN_FIELDS = ("time_s", "stage", "step", "global_step", "loss", "d", "psnr_db", "cbr", "cbr_motion",
                 "snr_db", "lr")
@@ -54,7 +57,7 @@ def build_model(cfg: TrainConfig, init: bool = True):
     initialisation: a transplant, reported on one line. ``init=False``: fresh weights only (the
     run resumes from its checkpoint anyway).
     """
-    from dvst.codec.config import load_model_config
+    from dvst.codec.model_config import load_model_config
     from dvst.codec.video import DVSTModel
 
     model = DVSTModel(load_model_config(cfg.model, **cfg.model_overrides))
@@ -70,8 +73,8 @@ def build_model(cfg: TrainConfig, init: bool = True):
             if not same:
                 raise DvstError(f"{cfg.init} shares no weights with model {cfg.model}")
             model.load_state_dict(same, strict=False)
-            print(f"[train] {cfg.name}: transplanted {len(same)} of {len(own)} tensors from {cfg.init} "
-                  f"(its configuration differs); the rest start fresh", flush=True)
+            log.info(f"{cfg.name}: transplanted {len(same)} of {len(own)} tensors from {cfg.init} "
+                     f"(its configuration differs); the rest start fresh")
     return model
 
 
@@ -85,7 +88,7 @@ def export_weights(model, path: Path) -> Path:
 
 def export_run(run_dir: str | Path) -> Path:
     """``RUN_DIR/last.pt`` → ``RUN_DIR/model.pt``: the weights of a run, finished or stopped early."""
-    from dvst.config import from_mapping
+    from foundation.yaml_config import from_mapping
 
     run_dir = Path(run_dir)
     state = load_training(run_dir / "last.pt")
@@ -154,7 +157,7 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
     over several sessions or several short GPU leases. task_loss: the β·D_task hook
     (:data:`dvst.train.losses.TaskLoss`), weighted by ``cfg.beta``.
     """
-    from dvst.commands._common import progress
+    from dvst.console import progress
 
     rank, world, local_rank = _dist()
     device = _device(cfg, local_rank)
@@ -181,8 +184,8 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
             raise DvstError(f"{ckpt_path} belongs to another model ({state['config'].get('model')}); use a new name")
         if state["config"].get("lmbda") != cfg.lmbda and rank == 0:
             # a campaign may change λ between rounds; the log says where
-            print(f"[train] {cfg.name}: λ changes from {state['config'].get('lmbda')} to {cfg.lmbda} "
-                  f"at global step {state['global_step']}", flush=True)
+            log.info(f"{cfg.name}: λ changes from {state['config'].get('lmbda')} to {cfg.lmbda} "
+                     f"at global step {state['global_step']}")
         try:
             model.load_state_dict(state["model"])
         except RuntimeError as e:
@@ -197,9 +200,8 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         import yaml
 
         (run_dir / "config.yaml").write_text(yaml.safe_dump(to_mapping(cfg), sort_keys=False))
-        print(f"[train] {cfg.name}: {describe(seqs)}; validation: "
-              f"{', '.join(c.name for c in val_clips + val_photos) or 'none'}; device {device}, world {world}",
-              flush=True)
+        log.info(f"{cfg.name}: {describe(seqs)}; validation: "
+                 f"{', '.join(c.name for c in val_clips + val_photos) or 'none'}; device {device}, world {world}")
     log = _CSV(run_dir / "train.csv", TRAIN_FIELDS) if rank == 0 else None
     vlog = _CSV(run_dir / "val.csv", VAL_FIELDS) if rank == 0 else None
     rng = np.random.default_rng([cfg.seed, rank, global_step])
@@ -319,4 +321,4 @@ def _validate_and_log(model, clips, photos, cfg: TrainConfig, stage: str, global
         parts.append(f"video PSNR {v['psnr_db']:.2f} dB, MS-SSIM {v['msssim_db']:.2f} dB, CBR {v['payload_cbr']:.4f}")
     if "photo_psnr_db" in v:
         parts.append(f"photos PSNR {v['photo_psnr_db']:.2f} dB, CBR {v['photo_cbr']:.4f}")
-    print(f"[val] step {global_step} ({stage}) at {cfg.val_snr_db:g} dB: {'; '.join(parts)}", flush=True)
+    log.info(f"validation at step {global_step} ({stage}), {cfg.val_snr_db:g} dB: {'; '.join(parts)}")

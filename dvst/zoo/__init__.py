@@ -10,14 +10,15 @@ curve), which :func:`pick_for_cbr` interpolates to meet a target CBR; PSNR from 
 from __future__ import annotations
 
 import math
+from importlib import resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dvst.config import from_mapping, load_yaml
+from foundation.yaml_config import from_mapping, load_yaml
 from dvst.errors import DvstError
 
-ZOO_DIR = Path(__file__).resolve().parent
-REGISTRY = ZOO_DIR / "models.yaml"
+ZOO_DIR = resources.files("dvst.zoo")        # a package resource: any install layout
+REGISTRY = ZOO_DIR.joinpath("models.yaml")
 
 
 @dataclass
@@ -51,30 +52,32 @@ class ZooEntry:
 
     @property
     def path(self) -> Path:
-        return ZOO_DIR / "weights" / self.weights
+        return Path(ZOO_DIR.joinpath("weights", self.weights))
 
 
 @dataclass
-class _Registry:
+class Registry:
+    """models.yaml: the default model's name and every entry."""
+
     default: str = ""
     models: list[ZooEntry] = field(default_factory=list)
 
 
-def _registry() -> _Registry:
+def read_registry() -> Registry:
     if not REGISTRY.is_file():
-        return _Registry()
-    reg = from_mapping(_Registry, load_yaml(REGISTRY), where="dvst/zoo/models.yaml")
+        return Registry()
+    reg = from_mapping(Registry, load_yaml(REGISTRY), where="dvst/zoo/models.yaml")
     return reg
 
 
 def list_models() -> list[ZooEntry]:
     """Every shipped model, in the order of models.yaml."""
-    return list(_registry().models)
+    return list(read_registry().models)
 
 
 def default_name() -> str:
     """The PSNR model a user would pick first (models.yaml ``default``)."""
-    reg = _registry()
+    reg = read_registry()
     if not reg.models:
         raise DvstError("no pretrained models are shipped in dvst/zoo; train one with `dvst train`")
     return reg.default or reg.models[0].name
@@ -89,22 +92,16 @@ def get_entry(name: str) -> ZooEntry:
 
 
 def load_model(name: str | None = None):
-    """A shipped model by name (None: the default), in eval mode, on the CPU, set to its η.
+    """A model by name (None: the default), in eval mode, on the CPU, set to its η: a zoo
+    name, a checkpoint file or a model config, as :func:`dvst.zoo.resolve.resolve_model`
+    resolves it (the one resolver every command uses).
 
     Several entries may share one weights file at different η: the rungs of a ladder of one
-    variable-rate model. A path to a ``.pt`` file written by ``dvst train``
-    (``runs/NAME/model.pt``) works too.
+    variable-rate model.
     """
-    from dvst.codec.checkpoint import load
+    from dvst.zoo.resolve import resolve_model
 
-    if name and (name.endswith(".pt") or Path(name).is_file()):
-        return load(name).eval()
-    entry = get_entry(name or default_name())
-    if not entry.path.is_file():
-        raise DvstError(f"weights of model {entry.name} are missing: {entry.path}")
-    model = load(entry.path).eval()
-    model.set_eta(entry.eta)
-    return model
+    return resolve_model(name).model
 
 
 def eta_for_cbr(entry: ZooEntry, target: float) -> float | None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 
 def noise_variance(snr_db: float, reference_power: float, occupied_fraction: float) -> float:
     """Per-sample complex noise variance sigma^2 (full-scale units^2) for an in-band SNR in dB."""
     if not np.isfinite(snr_db):
-        raise DvstError(f"snr_db must be a finite number, got {snr_db}")
+        raise RadioError(f"snr_db must be a finite number, got {snr_db}")
     if reference_power <= 0 or not 0 < occupied_fraction <= 1:
-        raise DvstError("reference_power must be > 0 and occupied_fraction in (0, 1]")
+        raise RadioError("reference_power must be > 0 and occupied_fraction in (0, 1]")
     return float(reference_power / (occupied_fraction * 10.0 ** (snr_db / 10.0)))
 
 
@@ -37,7 +37,7 @@ class AWGN:
 
     def __init__(self, noise_var: float, rng: np.random.Generator):
         if noise_var < 0:
-            raise DvstError(f"noise variance must be >= 0, got {noise_var}")
+            raise RadioError(f"noise variance must be >= 0, got {noise_var}")
         self.noise_var = float(noise_var)
         self._rng = rng
 

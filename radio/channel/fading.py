@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel.awgn import complex_normal
 
 
@@ -19,7 +19,7 @@ class BlockRayleigh:
 
     def __init__(self, n_paths: int, block_len: int, rng: np.random.Generator):
         if block_len < 1:
-            raise DvstError(f"fading block length must be >= 1 sample, got {block_len}")
+            raise RadioError(f"fading block length must be >= 1 sample, got {block_len}")
         self.n_paths = int(n_paths)
         self.block_len = int(block_len)
         self._rng = rng
@@ -29,7 +29,7 @@ class BlockRayleigh:
     def gains(self, block: int) -> np.ndarray:
         """complex128 [n_paths]: the gains of block number ``block`` (non-decreasing calls)."""
         if block < self._first:
-            raise DvstError("fading blocks must be requested in order")
+            raise RadioError("fading blocks must be requested in order")
         while self._first + len(self._drawn) <= block:
             self._drawn.append(complex_normal(self._rng, self.n_paths))
         # keep only the current block: streams are processed forwards

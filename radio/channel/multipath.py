@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel.fading import BlockRayleigh
 
 # (delays in ns, powers in dB): 3GPP TS 36.101 Annex B.2 (EPA, EVA, ETU) and ITU-R M.1225
@@ -50,7 +50,7 @@ def path_pulses(delays_s: np.ndarray, sample_rate: float, interpolation: str) ->
         w = np.i0(6.0 * np.sqrt(np.clip(1 - (n / half) ** 2, 0, None))) / np.i0(6.0)
         pulses = np.sinc(n) * np.where(np.abs(n) < half, w, 0.0)
         return pulses / pulses.sum(axis=1, keepdims=True)   # unit DC gain, flat in the passband
-    raise DvstError(f"tap interpolation must be 'nearest' or 'sinc', got {interpolation!r}")
+    raise RadioError(f"tap interpolation must be 'nearest' or 'sinc', got {interpolation!r}")
 
 
 def in_band_gain(h: np.ndarray, band: float, n_fft: int = 4096) -> float:
@@ -69,9 +69,9 @@ class TappedDelayLine:
         delays = np.asarray(delays_ns, dtype=np.float64) * 1e-9
         powers = 10.0 ** (np.asarray(powers_db, dtype=np.float64) / 10.0)
         if delays.ndim != 1 or len(delays) == 0 or len(delays) != len(powers):
-            raise DvstError("a multipath profile needs equally many delays and powers (at least one)")
+            raise RadioError("a multipath profile needs equally many delays and powers (at least one)")
         if (delays < 0).any():
-            raise DvstError("multipath delays must be >= 0 ns")
+            raise RadioError("multipath delays must be >= 0 ns")
         self.powers = powers / powers.sum()
         self.pulses = path_pulses(delays, sample_rate, interpolation)   # [P, L]
         self.fading = fading
@@ -84,7 +84,7 @@ class TappedDelayLine:
             self._static = None
             self._fader = BlockRayleigh(len(delays), block_len, rng)
         else:
-            raise DvstError(f"fading must be 'static' or 'block_rayleigh', got {fading!r}")
+            raise RadioError(f"fading must be 'static' or 'block_rayleigh', got {fading!r}")
         self.length = self.pulses.shape[1]
         self._history = np.zeros(self.length - 1, dtype=np.complex128)
         self._n = 0   # input samples consumed so far

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 
 class WienerPhaseNoise:
@@ -17,7 +17,7 @@ class WienerPhaseNoise:
 
     def __init__(self, linewidth_hz: float, sample_rate: float, rng: np.random.Generator):
         if linewidth_hz < 0:
-            raise DvstError(f"phase-noise linewidth must be >= 0 Hz, got {linewidth_hz}")
+            raise RadioError(f"phase-noise linewidth must be >= 0 Hz, got {linewidth_hz}")
         self.linewidth_hz = float(linewidth_hz)
         self.step_std = float(np.sqrt(2 * np.pi * linewidth_hz / sample_rate))   # rad per sample
         self._rng = rng

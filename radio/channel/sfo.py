@@ -18,7 +18,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 TAPS = 32
 PHASES = 1024
@@ -59,7 +59,7 @@ class SampleClockOffset:
 
     def __init__(self, sfo_ppm: float):
         if not -1000 <= sfo_ppm <= 1000:
-            raise DvstError(f"sfo_ppm must be within +-1000 ppm, got {sfo_ppm}")
+            raise RadioError(f"sfo_ppm must be within +-1000 ppm, got {sfo_ppm}")
         self.sfo_ppm = float(sfo_ppm)
         self.step = 1.0 + self.sfo_ppm * 1e-6   # transmitter samples per received sample
         self._table = _table()

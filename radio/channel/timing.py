@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 
 class StartOffset:
@@ -18,7 +18,7 @@ class StartOffset:
 
     def __init__(self, max_samples: int, rng: np.random.Generator):
         if max_samples < 0:
-            raise DvstError(f"start offset must be >= 0 samples, got {max_samples}")
+            raise RadioError(f"start offset must be >= 0 samples, got {max_samples}")
         self.offset = int(rng.integers(0, max_samples + 1)) if max_samples else 0
         self._done = False
 
@@ -37,7 +37,7 @@ class Overflow:
 
     def __init__(self, rate: float, drop_len: int, rng: np.random.Generator):
         if rate < 0 or drop_len < 1:
-            raise DvstError("overflow rate must be >= 0 and drop length >= 1 sample")
+            raise RadioError("overflow rate must be >= 0 and drop length >= 1 sample")
         self.rate = float(rate)
         self.drop_len = int(drop_len)
         self._rng = rng

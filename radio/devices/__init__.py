@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel import ChannelConfig
 from radio.devices.base import Device
 from radio.devices.fake_pluto import FakePluto, fake_pluto_pair
-from radio.devices.loopback import Air, LoopbackDevice, loopback_pair
+from radio.devices.loopback_pair import Air, LoopbackDevice, loopback_pair
 from radio.devices.pluto import PlutoDevice
 from radio.devices.sigmf import SigMFDevice
 from radio.devices.zeromq import ZmqDevice
@@ -30,7 +30,7 @@ KINDS = ("pluto", "loopback", "fake-pluto", "sigmf", "zmq")
 
 
 def open_device(kind: str, uri: str | None = None, profile=None, **options: Any) -> Device:
-    """Open a device of ``kind`` (one of KINDS); unknown kinds and options are DvstErrors."""
+    """Open a device of ``kind`` (one of KINDS); unknown kinds and options are RadioErrors."""
     if profile is not None and kind in ("loopback", "fake-pluto"):
         channel = options.get("channel", "awgn")
         if not isinstance(channel, ChannelConfig):
@@ -44,14 +44,14 @@ def open_device(kind: str, uri: str | None = None, profile=None, **options: Any)
             dev = PlutoDevice(sdr=FakePluto(uri or "ip:fake-pluto", **options))
         elif kind == "sigmf":
             if not uri:
-                raise DvstError("the sigmf device needs the recording's path as uri")
+                raise RadioError("the sigmf device needs the recording's path as uri")
             dev = SigMFDevice(uri, **options)
         elif kind == "zmq":
             dev = ZmqDevice(**options)
         else:
-            raise DvstError(f"unknown device kind {kind!r}; known: {', '.join(KINDS)}")
+            raise RadioError(f"unknown device kind {kind!r}; known: {', '.join(KINDS)}")
     except TypeError as e:
-        raise DvstError(f"bad option for the {kind} device: {e}") from None
+        raise RadioError(f"bad option for the {kind} device: {e}") from None
     if profile is not None:
         dev.configure(profile)
     return dev

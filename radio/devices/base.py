@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel.dac import clip_full_scale
 from radio.profile import (PLUTO_MAX_LO, PLUTO_MAX_RF_BW, PLUTO_MAX_SAMPLE_RATE, PLUTO_MIN_LO,
                            PLUTO_MIN_RF_BW, PLUTO_MIN_SAMPLE_RATE)
@@ -29,9 +29,9 @@ def _check_range(name: str, value: Any, lo: float, hi: float, unit: str) -> floa
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise DvstError(f"{name} must be a number, got {value!r}") from None
+        raise RadioError(f"{name} must be a number, got {value!r}") from None
     if not lo <= v <= hi:
-        raise DvstError(f"{name} {v:g} {unit} is outside the Pluto's range {lo:g} .. {hi:g} {unit}")
+        raise RadioError(f"{name} {v:g} {unit} is outside the Pluto's range {lo:g} .. {hi:g} {unit}")
     return v
 
 
@@ -45,7 +45,7 @@ def validate_setting(name: str, value: Any) -> Any:
         return int(_check_range(name, value, PLUTO_MIN_RF_BW, PLUTO_MAX_RF_BW, "Hz"))
     if name == "gain_control_mode_chan0":
         if value not in GAIN_CONTROL_MODES:
-            raise DvstError(f"gain_control_mode_chan0 must be one of {', '.join(GAIN_CONTROL_MODES)}, "
+            raise RadioError(f"gain_control_mode_chan0 must be one of {', '.join(GAIN_CONTROL_MODES)}, "
                             f"got {value!r}")
         return value
     if name == "rx_hardwaregain_chan0":
@@ -54,9 +54,9 @@ def validate_setting(name: str, value: Any) -> Any:
         return round(_check_range(name, value, *TX_GAIN_RANGE, "dB") * 4) / 4   # 0.25 dB steps
     if name == "rx_buffer_size":
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise DvstError(f"rx_buffer_size must be an integer number of samples, got {value!r}")
+            raise RadioError(f"rx_buffer_size must be an integer number of samples, got {value!r}")
         return int(_check_range(name, value, *RX_BUFFER_RANGE, "samples"))
-    raise DvstError(f"unknown device setting {name!r}; known: {', '.join(SETTINGS)}")
+    raise RadioError(f"unknown device setting {name!r}; known: {', '.join(SETTINGS)}")
 
 
 SETTINGS = ("sample_rate", "rx_lo", "tx_lo", "rx_rf_bandwidth", "tx_rf_bandwidth",
@@ -70,17 +70,17 @@ DEFAULTS = {"sample_rate": 2_000_000, "rx_lo": 2_400_000_000, "tx_lo": 2_400_000
 
 
 def check_samples(samples: Any) -> np.ndarray:
-    """complex [N] -> complex64 [N]; anything else (wrong shape, empty, NaN) is a DvstError."""
+    """complex [N] -> complex64 [N]; anything else (wrong shape, empty, NaN) is a RadioError."""
     try:
         x = np.asarray(samples)
     except Exception:
-        raise DvstError("tx samples must be a 1-D array of complex numbers") from None
+        raise RadioError("tx samples must be a 1-D array of complex numbers") from None
     if x.ndim != 1 or x.size == 0:
-        raise DvstError(f"tx samples must be a non-empty 1-D array, got shape {x.shape}")
+        raise RadioError(f"tx samples must be a non-empty 1-D array, got shape {x.shape}")
     if not np.issubdtype(x.dtype, np.number):
-        raise DvstError(f"tx samples must be numbers, got dtype {x.dtype}")
+        raise RadioError(f"tx samples must be numbers, got dtype {x.dtype}")
     if not np.all(np.isfinite(x)):
-        raise DvstError("tx samples contain NaN or infinity")
+        raise RadioError("tx samples contain NaN or infinity")
     return x.astype(np.complex64, copy=False)
 
 
@@ -129,7 +129,7 @@ class Device(abc.ABC):
         self._check_open()
         value = validate_setting(name, value)
         if name == "rx_hardwaregain_chan0" and self._get("gain_control_mode_chan0") != "manual":
-            raise DvstError("rx_hardwaregain_chan0 only takes effect in manual gain mode; "
+            raise RadioError("rx_hardwaregain_chan0 only takes effect in manual gain mode; "
                             "set gain_control_mode_chan0 = 'manual' first")
         self._set(name, value)
 
@@ -172,7 +172,7 @@ class Device(abc.ABC):
             values.update(rx_lo=center_freq, tx_lo=center_freq)
         unknown = sorted(set(settings) - set(SETTINGS))
         if unknown:
-            raise DvstError(f"unknown device setting {unknown[0]!r}; known: {', '.join(SETTINGS)}")
+            raise RadioError(f"unknown device setting {unknown[0]!r}; known: {', '.join(SETTINGS)}")
         values.update(settings)
         # the gain mode first: the manual gain is only accepted in manual mode
         for name in sorted(values, key=lambda n: n != "gain_control_mode_chan0"):
@@ -207,10 +207,10 @@ class Device(abc.ABC):
     # ---- lifetime -----------------------------------------------------------------------------
     def _check_open(self) -> None:
         if self._closed:
-            raise DvstError(f"the {self.kind} device is closed")
+            raise RadioError(f"the {self.kind} device is closed")
 
     def close(self) -> None:
-        """Stop transmitting and release the radio; further calls raise DvstError."""
+        """Stop transmitting and release the radio; further calls raise RadioError."""
         if not self._closed:
             try:
                 if self._cyclic:

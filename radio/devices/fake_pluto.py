@@ -16,7 +16,7 @@ The rules it enforces are pyadi-iio's (read from pyadi-iio 0.0.x ``adi/rx_tx.py`
 * ``rx()`` returns complex128 ADC counts (12-bit, +-2^11) for one enabled channel.
 
 Behind it: the TX int16 codes go through the AD9361's 12-bit DAC (top bits), then an
-:class:`~radio.devices.loopback.Air` (its own DAC model off) to the 12-bit ADC. One fake wires
+:class:`~radio.devices.loopback_pair.Air` (its own DAC model off) to the 12-bit ADC. One fake wires
 its TX to its own RX (a cable); :func:`fake_pluto_pair` gives two boards over the air.
 """
 
@@ -29,7 +29,7 @@ import numpy as np
 from radio.channel import ChannelConfig, load_channel_config
 from radio.channel.adc import RX_FULL_SCALE
 from radio.channel.dac import dac_output, int16_wrap
-from radio.devices.loopback import Air
+from radio.devices.loopback_pair import Air
 
 _GAIN_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 

@@ -3,7 +3,7 @@
 ``adi`` (and libiio under it) is imported only when a real radio is opened, so everything
 else works without them. The URI is ``ip:HOST`` (network, iiod on TCP port 30431) or
 ``usb:BUS.DEV.INTF``; a network radio is probed with a short TCP connect first, so a missing
-board is a one-line :class:`DvstError` within ``timeout_s`` instead of libiio's long wait.
+board is a one-line :class:`RadioError` within ``timeout_s`` instead of libiio's long wait.
 
 Sample scaling: full scale 1.0 <-> ``2**14`` on TX (pyadi-iio's Pluto convention: the 12-bit
 DAC sits in the upper bits of an int16, and pyadi-iio's ``astype(int16)`` would wrap anything
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel.adc import RX_FULL_SCALE
 from radio.channel.dac import to_tx_codes
 from radio.devices.base import Device
@@ -33,30 +33,30 @@ _URI = re.compile(r"^(ip:(?P<host>[A-Za-z0-9._\-]+)|usb:(\d+\.\d+\.\d+)?)$")
 
 
 def check_uri(uri: str) -> str:
-    """The URI unchanged if it is ``ip:HOST`` or ``usb:[BUS.DEV.INTF]``, else a DvstError."""
+    """The URI unchanged if it is ``ip:HOST`` or ``usb:[BUS.DEV.INTF]``, else a RadioError."""
     if not isinstance(uri, str) or not _URI.match(uri):
-        raise DvstError(f"bad PlutoSDR URI {uri!r}: expected ip:HOST (e.g. ip:192.168.2.1) "
+        raise RadioError(f"bad PlutoSDR URI {uri!r}: expected ip:HOST (e.g. ip:192.168.2.1) "
                         "or usb:BUS.DEV.INTF (e.g. usb:1.5.5)")
     return uri
 
 
 def probe_network(uri: str, timeout_s: float) -> None:
-    """Raise a one-line DvstError unless something accepts TCP on iiod's port within timeout_s."""
+    """Raise a one-line RadioError unless something accepts TCP on iiod's port within timeout_s."""
     host = _URI.match(uri).group("host")
     try:
         with socket.create_connection((host, IIOD_PORT), timeout=timeout_s):
             pass
     except OSError as e:
         reason = "timed out" if isinstance(e, socket.timeout) else (e.strerror or str(e))
-        raise DvstError(f"no PlutoSDR answers at {uri} (iiod port {IIOD_PORT}: {reason})") from None
+        raise RadioError(f"no PlutoSDR answers at {uri} (iiod port {IIOD_PORT}: {reason})") from None
 
 
 def import_adi():
-    """The ``adi`` module, or a one-line DvstError naming what to install."""
+    """The ``adi`` module, or a one-line RadioError naming what to install."""
     try:
         import adi  # noqa: PLC0415 - lazy on purpose: libiio is optional for everything else
     except (ImportError, OSError) as e:
-        raise DvstError(f"pyadi-iio/libiio is not usable ({e}); install Debian's libiio0 and "
+        raise RadioError(f"pyadi-iio/libiio is not usable ({e}); install Debian's libiio0 and "
                         "pip install pyadi-iio pylibiio==0.25") from None
     return adi
 
@@ -77,7 +77,7 @@ class PlutoDevice(Device):
                 sdr = adi.Pluto(uri)
             except Exception as e:   # pyadi-iio raises bare Exception("No device found")
                 why = str(e).splitlines()[0] if str(e) else type(e).__name__
-                raise DvstError(f"cannot open a PlutoSDR at {uri}: {why}") from None
+                raise RadioError(f"cannot open a PlutoSDR at {uri}: {why}") from None
         self.uri = getattr(sdr, "uri", uri)
         self.sdr = sdr
         self._tx_len: int | None = None      # length of the live TX buffer, None when none
@@ -91,10 +91,10 @@ class PlutoDevice(Device):
             if name == "rx_buffer_size" and value != self.sdr.rx_buffer_size:
                 self.sdr.rx_destroy_buffer()         # the buffer keeps its size until recreated
             setattr(self.sdr, name, value)
-        except DvstError:
+        except RadioError:
             raise
         except Exception as e:
-            raise DvstError(f"the PlutoSDR refused {name} = {value!r}: {e}") from None
+            raise RadioError(f"the PlutoSDR refused {name} = {value!r}: {e}") from None
 
     # ---- streaming ----------------------------------------------------------------------------
     def _tx(self, samples: np.ndarray, cyclic: bool) -> None:
@@ -107,24 +107,24 @@ class PlutoDevice(Device):
                 self.sdr.tx_cyclic_buffer = cyclic
             self.sdr.tx(codes)
         except Exception as e:
-            raise DvstError(f"PlutoSDR transmit failed: {e}") from None
+            raise RadioError(f"PlutoSDR transmit failed: {e}") from None
         self._tx_len = len(codes)
 
     def _tx_destroy(self) -> None:
         try:
             self.sdr.tx_destroy_buffer()
         except Exception as e:
-            raise DvstError(f"PlutoSDR tx_destroy_buffer failed: {e}") from None
+            raise RadioError(f"PlutoSDR tx_destroy_buffer failed: {e}") from None
         self._tx_len = None
 
     def _rx(self) -> np.ndarray:
         try:
             data = self.sdr.rx()
         except Exception as e:
-            raise DvstError(f"PlutoSDR receive failed: {e}") from None
+            raise RadioError(f"PlutoSDR receive failed: {e}") from None
         data = np.asarray(data)
         if data.ndim != 1:
-            raise DvstError(f"PlutoSDR returned {data.ndim} channels; enable one RX channel")
+            raise RadioError(f"PlutoSDR returned {data.ndim} channels; enable one RX channel")
         return (data / RX_FULL_SCALE).astype(np.complex64)
 
     def _close(self) -> None:

@@ -11,8 +11,8 @@ Datatypes: ``cf32`` (``cf32_le``, lossless) or ``ci16`` (``ci16_le``, full scale
 2^15 so SigMF tools' autoscaling gives back full-scale units; Pluto RX counts are exact).
 
 Replay (``mode="replay"``) returns the recording ``rx_buffer_size`` samples at a time (the
-last buffer zero-padded; afterwards a DvstError, or from the start again with ``loop=True``).
-A missing or corrupt recording is a one-line DvstError.
+last buffer zero-padded; afterwards a RadioError, or from the start again with ``loop=True``).
+A missing or corrupt recording is a one-line RadioError.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.devices.base import DEFAULTS, Device
 
 DATATYPES = {"cf32": "cf32_le", "ci16": "ci16_le"}
@@ -57,7 +57,7 @@ class SigMFDevice(Device):
                  source: Device | None = None, loop: bool = False, description: str = ""):
         super().__init__()
         if mode not in ("record", "replay"):
-            raise DvstError(f"SigMF mode must be 'record' or 'replay', got {mode!r}")
+            raise RadioError(f"SigMF mode must be 'record' or 'replay', got {mode!r}")
         self.mode = mode
         self.meta_path, self.data_path = sigmf_paths(path)
         self.source = source
@@ -69,7 +69,7 @@ class SigMFDevice(Device):
         self._n = 0   # samples written (record) or read (replay)
         if mode == "record":
             if datatype not in DATATYPES:
-                raise DvstError(f"SigMF datatype must be one of {', '.join(DATATYPES)}, got {datatype!r}")
+                raise RadioError(f"SigMF datatype must be one of {', '.join(DATATYPES)}, got {datatype!r}")
             self.datatype = DATATYPES[datatype]
             self.description = description
             self._started = datetime.datetime.now(datetime.timezone.utc)
@@ -77,7 +77,7 @@ class SigMFDevice(Device):
                 self.meta_path.parent.mkdir(parents=True, exist_ok=True)
                 self._fp = open(self.data_path, "wb")
             except OSError as e:
-                raise DvstError(f"cannot write SigMF recording {self.data_path}: {e.strerror or e}") from None
+                raise RadioError(f"cannot write SigMF recording {self.data_path}: {e.strerror or e}") from None
             if source is not None:
                 self._settings = source.settings()
         else:
@@ -87,7 +87,7 @@ class SigMFDevice(Device):
     def _open_replay(self) -> None:
         import sigmf
         if not self.meta_path.is_file():
-            raise DvstError(f"SigMF recording not found: {self.meta_path}")
+            raise RadioError(f"SigMF recording not found: {self.meta_path}")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")    # sigmf warns before it fails; we say it once
@@ -105,7 +105,7 @@ class SigMFDevice(Device):
                 raise ValueError("it holds no samples")
         except Exception as e:
             msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise DvstError(f"corrupt SigMF recording {self.meta_path}: {msg}") from None
+            raise RadioError(f"corrupt SigMF recording {self.meta_path}: {msg}") from None
         self._rec = rec
         self.datatype = rec.get_global_field("core:datatype")
         self.sample_count = total
@@ -137,10 +137,10 @@ class SigMFDevice(Device):
     def _claim(self, direction: str) -> None:
         if self.mode != "record":
             if direction == "tx":
-                raise DvstError("a replayed SigMF recording cannot transmit")
+                raise RadioError("a replayed SigMF recording cannot transmit")
             return
         if self._direction not in (None, direction):
-            raise DvstError(f"this SigMF recording holds {self._direction} samples; "
+            raise RadioError(f"this SigMF recording holds {self._direction} samples; "
                             f"record {direction} into another file")
         self._direction = direction
 
@@ -148,13 +148,13 @@ class SigMFDevice(Device):
         try:
             self._fp.write(_encode(x, self.datatype))
         except OSError as e:
-            raise DvstError(f"cannot write SigMF recording {self.data_path}: {e.strerror or e}") from None
+            raise RadioError(f"cannot write SigMF recording {self.data_path}: {e.strerror or e}") from None
         self._n += len(x)
 
     def annotate(self, start: int, count: int, label: str, comment: str | None = None) -> None:
         """Mark ``count`` samples from sample ``start`` (e.g. a detected burst) in the recording."""
         if start < 0 or count < 1:
-            raise DvstError("an annotation needs start >= 0 and count >= 1")
+            raise RadioError("an annotation needs start >= 0 and count >= 1")
         ann = {"core:sample_start": int(start), "core:sample_count": int(count), "core:label": label}
         if comment:
             ann["core:comment"] = comment
@@ -177,20 +177,20 @@ class SigMFDevice(Device):
         n = self._settings["rx_buffer_size"] if self.source is None else self.source.rx_buffer_size
         if self.mode == "record":
             if self.source is None:
-                raise DvstError("a SigMF recorder receives only from a source device (source=...)")
+                raise RadioError("a SigMF recorder receives only from a source device (source=...)")
             y = self.source.rx()
             self._write(y)
             return y
         if self._n >= self.sample_count:
             if not self.loop or self.sample_count == 0:
-                raise DvstError(f"end of SigMF recording {self.meta_path.name} "
+                raise RadioError(f"end of SigMF recording {self.meta_path.name} "
                                 f"({self.sample_count} samples replayed)")
             self._n = 0
         count = min(n, self.sample_count - self._n)
         try:
             y = np.asarray(self._rec.read_samples(self._n, count), dtype=np.complex64).reshape(-1)
         except Exception as e:
-            raise DvstError(f"corrupt SigMF recording {self.data_path}: {e}") from None
+            raise RadioError(f"corrupt SigMF recording {self.data_path}: {e}") from None
         self._n += count
         if count < n:
             y = np.concatenate([y, np.zeros(n - count, np.complex64)])
@@ -227,4 +227,4 @@ class SigMFDevice(Device):
                 rec.add_annotation(ann["core:sample_start"], ann["core:sample_count"], metadata=meta)
             rec.tofile(str(self.meta_path), overwrite=True)
         except Exception as e:
-            raise DvstError(f"cannot write SigMF metadata {self.meta_path}: {e}") from None
+            raise RadioError(f"cannot write SigMF metadata {self.meta_path}: {e}") from None

@@ -14,7 +14,7 @@ What a flowgraph really delivers is handled here: messages of any size, items sp
 messages, gaps, a peer that starts late or restarts, a peer faster than the reader (PUSH/PULL
 pushes back; PUB/SUB drops at ZeroMQ's high-water mark; a single message beyond the bounded
 backlog loses its oldest samples, counted as ``rx_overflows`` as a Pluto counts overflows). A peer that sends something other than cf32 (int16 ``short`` items, say)
-is detected from the values and reported as a one-line :class:`DvstError`.
+is detected from the values and reported as a one-line :class:`RadioError`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.devices.base import DEFAULTS, Device
 
 log = logging.getLogger(__name__)
@@ -42,21 +42,21 @@ def _zmq():
     try:
         import zmq
     except ImportError:
-        raise DvstError("the zmq device needs pyzmq (pip install pyzmq)") from None
+        raise RadioError("the zmq device needs pyzmq (pip install pyzmq)") from None
     return zmq
 
 
 def check_endpoint(endpoint: str, name: str) -> str:
     """A ZeroMQ endpoint ``tcp://HOST:PORT``, ``ipc://PATH`` or ``inproc://NAME``."""
     if not isinstance(endpoint, str) or "://" not in endpoint:
-        raise DvstError(f"{name} must look like tcp://127.0.0.1:5555, got {str(endpoint)[:80]!r}")
+        raise RadioError(f"{name} must look like tcp://127.0.0.1:5555, got {str(endpoint)[:80]!r}")
     scheme, rest = endpoint.split("://", 1)
     if scheme not in ("tcp", "ipc", "inproc") or not rest:
-        raise DvstError(f"{name} must be a tcp://, ipc:// or inproc:// endpoint, got {endpoint[:80]!r}")
+        raise RadioError(f"{name} must be a tcp://, ipc:// or inproc:// endpoint, got {endpoint[:80]!r}")
     if scheme == "tcp":
         host, _, port = rest.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise DvstError(f"{name} needs a host and a port 1..65535, got {endpoint[:80]!r}")
+            raise RadioError(f"{name} needs a host and a port 1..65535, got {endpoint[:80]!r}")
     return endpoint
 
 
@@ -91,7 +91,7 @@ class ZmqDevice(Device):
     pattern: "pushpull" (GNU Radio's PUSH sink / PULL source; nothing is lost, a slow peer
     slows the sender) or "pubsub" (PUB/SUB; a slow peer loses messages).
     timeout_s: how long ``tx`` waits for a peer to take samples, and ``rx`` for the first
-    samples ever, before a one-line DvstError.
+    samples ever, before a one-line RadioError.
     gap_s: once the stream has begun, a pause longer than this is filled with silence (zeros)
     and counted in ``rx_gaps``, so ``rx()`` keeps returning buffers as a radio does when its
     peer pauses or restarts (a flowgraph's channel model sends nothing while nothing arrives).
@@ -105,12 +105,12 @@ class ZmqDevice(Device):
                  check_rate: bool = True, context=None):
         super().__init__()
         if tx_endpoint is None and rx_endpoint is None:
-            raise DvstError("the zmq device needs a tx endpoint, an rx endpoint or both")
+            raise RadioError("the zmq device needs a tx endpoint, an rx endpoint or both")
         if pattern not in PATTERNS:
-            raise DvstError(f"zmq pattern must be one of {', '.join(PATTERNS)}, got {pattern!r}")
+            raise RadioError(f"zmq pattern must be one of {', '.join(PATTERNS)}, got {pattern!r}")
         for name, v in (("timeout_s", timeout_s), ("gap_s", gap_s)):
             if not 0 < v < float("inf"):
-                raise DvstError(f"zmq {name} must be a positive number, got {v}")
+                raise RadioError(f"zmq {name} must be a positive number, got {v}")
         self._zmq = zmq = _zmq()
         self.tx_endpoint = check_endpoint(tx_endpoint, "tx endpoint") if tx_endpoint is not None else None
         self.rx_endpoint = check_endpoint(rx_endpoint, "rx endpoint") if rx_endpoint is not None else None
@@ -146,7 +146,7 @@ class ZmqDevice(Device):
                 self._rx_sock.connect(self.rx_endpoint)
         except zmq.ZMQError as e:
             self._close()
-            raise DvstError(f"cannot open zmq endpoint {where}: {e}") from None
+            raise RadioError(f"cannot open zmq endpoint {where}: {e}") from None
 
     # ---- settings: what the link expects; the flowgraph owns the hardware -------------------
     def _get(self, name: str) -> Any:
@@ -158,9 +158,9 @@ class ZmqDevice(Device):
     # ---- transmit ---------------------------------------------------------------------------
     def _tx(self, samples: np.ndarray, cyclic: bool) -> None:
         if self._tx_sock is None:
-            raise DvstError("this zmq device has no tx endpoint")
+            raise RadioError("this zmq device has no tx endpoint")
         if cyclic:
-            raise DvstError("the zmq device streams; it has no cyclic transmit buffer")
+            raise RadioError("the zmq device streams; it has no cyclic transmit buffer")
         zmq = self._zmq
         data = np.ascontiguousarray(samples, ITEM)
         for i in range(0, data.size, MAX_MESSAGE_ITEMS):
@@ -174,7 +174,7 @@ class ZmqDevice(Device):
                     if self._interrupt.is_set():
                         return
                     if time.monotonic() > deadline:
-                        raise DvstError(f"no GNU Radio peer took samples from {self.tx_endpoint} in "
+                        raise RadioError(f"no GNU Radio peer took samples from {self.tx_endpoint} in "
                                         f"{self.timeout_s:g} s; is the flowgraph's ZMQ source "
                                         f"connected to it?") from None
                     time.sleep(0.005)
@@ -192,7 +192,7 @@ class ZmqDevice(Device):
             return
         x = np.frombuffer(data[:whole], ITEM)
         if not looks_like_cf32(x):
-            raise DvstError(f"the peer at {self.rx_endpoint} does not send complex float32 "
+            raise RadioError(f"the peer at {self.rx_endpoint} does not send complex float32 "
                             "(GNU Radio item type 'complex'); int16 'short' items, perhaps")
         self.rx_messages += 1
         self.rx_samples += x.size
@@ -211,7 +211,7 @@ class ZmqDevice(Device):
 
     def _rx(self) -> np.ndarray:
         if self._rx_sock is None:
-            raise DvstError("this zmq device has no rx endpoint")
+            raise RadioError("this zmq device has no rx endpoint")
         zmq = self._zmq
         n = int(self._settings["rx_buffer_size"])
         t_wait = last = time.monotonic()
@@ -231,7 +231,7 @@ class ZmqDevice(Device):
             now = time.monotonic()
             if not self._heard:
                 if now - t_wait > self.timeout_s:
-                    raise DvstError(f"no samples from {self.rx_endpoint} in {self.timeout_s:g} s; is "
+                    raise RadioError(f"no samples from {self.rx_endpoint} in {self.timeout_s:g} s; is "
                                     f"the flowgraph running, with its ZMQ sink bound there?")
                 continue
             waited += now - t0

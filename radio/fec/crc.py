@@ -15,7 +15,7 @@ import zlib
 import numba as nb
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 # Generator polynomials without the leading x^L term (38.212 5.1).
 POLYNOMIALS = {
@@ -56,7 +56,7 @@ def crc32_bits(bits) -> np.ndarray:
     """zlib CRC-32 of bits uint8 [..., 8m] (bytes MSB first) -> uint32 [...]."""
     b = _as_bits(bits)
     if b.shape[-1] % 8:
-        raise DvstError(f"CRC-32 works on whole bytes; got {b.shape[-1]} bits")
+        raise RadioError(f"CRC-32 works on whole bytes; got {b.shape[-1]} bits")
     packed = np.packbits(_rows(b), axis=-1)
     return np.array([zlib.crc32(row.tobytes()) for row in packed], np.uint32).reshape(b.shape[:-1])
 
@@ -86,7 +86,7 @@ def check_crc(bits, kind: str = "crc24a") -> tuple[np.ndarray, np.ndarray]:
     b = _as_bits(bits)
     length = crc_length(kind)
     if b.shape[-1] < length:
-        raise DvstError(f"{kind}: {b.shape[-1]} bits are fewer than the {length} parity bits")
+        raise RadioError(f"{kind}: {b.shape[-1]} bits are fewer than the {length} parity bits")
     msg = b[..., : b.shape[-1] - length]
     ok = np.all(crc_bits(msg, kind) == b[..., b.shape[-1] - length:], axis=-1)
     return msg, ok
@@ -95,7 +95,7 @@ def check_crc(bits, kind: str = "crc24a") -> tuple[np.ndarray, np.ndarray]:
 def _kind(kind: str) -> str:
     key = str(kind).lower().replace("-", "").replace("_", "")
     if key not in KINDS:
-        raise DvstError(f"unknown CRC {kind!r}; known: {', '.join(KINDS)}")
+        raise RadioError(f"unknown CRC {kind!r}; known: {', '.join(KINDS)}")
     return key
 
 
@@ -107,8 +107,8 @@ def _rows(b: np.ndarray) -> np.ndarray:
 def _as_bits(bits) -> np.ndarray:
     b = np.asarray(bits)
     if b.ndim == 0:
-        raise DvstError("CRC: expected a bit array [..., n]")
+        raise RadioError("CRC: expected a bit array [..., n]")
     u = b.astype(np.uint8)
     if u.size and (u.max() > 1 or (b.dtype != np.uint8 and not np.array_equal(u, b))):
-        raise DvstError("CRC: bits must be 0 or 1")
+        raise RadioError("CRC: bits must be 0 or 1")
     return u

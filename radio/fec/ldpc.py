@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.fec import _ldpc_kernels as kernels
 from radio.fec import ldpc_tables
 from radio.fec.rate_matching import bit_selection_indices, interleaver_indices
@@ -53,7 +53,7 @@ def select_lifting(k: int, base_graph: int) -> tuple[int, int, int]:
             if kb * z >= k and (best is None or z < best[0]):
                 best = (z, i_ls)
     if best is None:
-        raise DvstError(f"LDPC: no lifting size fits k={k} in base graph {base_graph}")
+        raise RadioError(f"LDPC: no lifting size fits k={k} in base graph {base_graph}")
     return best[0], best[1], kb
 
 
@@ -73,24 +73,24 @@ class LDPC5G:
         except (TypeError, ValueError):
             whole = False
         if not whole:
-            raise DvstError(f"LDPC: k and n must be integers, got k={k!r}, n={n!r}")
+            raise RadioError(f"LDPC: k and n must be integers, got k={k!r}, n={n!r}")
         k, n = int(k), int(n)
         if k < 1 or n <= k:
-            raise DvstError(f"LDPC: need 1 <= k < n, got k={k}, n={n}")
+            raise RadioError(f"LDPC: need 1 <= k < n, got k={k}, n={n}")
         if k / n > MAX_RATE:
-            raise DvstError(f"LDPC: rate k/n = {k / n:.3f} exceeds the 5G limit of {MAX_RATE}")
+            raise RadioError(f"LDPC: rate k/n = {k / n:.3f} exceeds the 5G limit of {MAX_RATE}")
         if k > MAX_K[1]:
-            raise DvstError(f"LDPC: k={k} exceeds 8448 (38.212 code block limit); segment the message first")
+            raise RadioError(f"LDPC: k={k} exceeds 8448 (38.212 code block limit); segment the message first")
         bg = select_base_graph(k, k / n) if base_graph is None else base_graph
         if bg not in (1, 2):
-            raise DvstError(f"LDPC: base_graph must be 1, 2 or None, got {base_graph!r}")
+            raise RadioError(f"LDPC: base_graph must be 1, 2 or None, got {base_graph!r}")
         if k > MAX_K[bg]:
-            raise DvstError(f"LDPC: k={k} exceeds {MAX_K[bg]} for base graph {bg}")
+            raise RadioError(f"LDPC: k={k} exceeds {MAX_K[bg]} for base graph {bg}")
         if bits_per_symbol is not None and (not isinstance(bits_per_symbol, (int, np.integer))
                                             or bits_per_symbol < 1 or n % bits_per_symbol):
-            raise DvstError(f"LDPC: n={n} is not a multiple of bits_per_symbol={bits_per_symbol}")
+            raise RadioError(f"LDPC: n={n} is not a multiple of bits_per_symbol={bits_per_symbol}")
         if not isinstance(alpha, (int, float)) or not 0.0 < alpha <= 1.0:
-            raise DvstError(f"LDPC: min-sum normalisation alpha must be in (0, 1], got {alpha}")
+            raise RadioError(f"LDPC: min-sum normalisation alpha must be in (0, 1], got {alpha}")
         self.k, self.n, self.base_graph, self.alpha = k, n, bg, float(alpha)
         self.z, self.i_ls, _ = select_lifting(k, bg)
         rows_bg, cols_bg = ldpc_tables.BG1_SHAPE if bg == 1 else ldpc_tables.BG2_SHAPE
@@ -172,9 +172,9 @@ class LDPC5G:
         """
         x = np.asarray(llr, dtype=np.float32)
         if x.ndim == 0 or x.shape[-1] != self.n:
-            raise DvstError(f"LDPC decode: expected LLRs with last dimension n={self.n}, got shape {x.shape}")
+            raise RadioError(f"LDPC decode: expected LLRs with last dimension n={self.n}, got shape {x.shape}")
         if int(max_iter) < 1:
-            raise DvstError(f"LDPC decode: max_iter must be >= 1, got {max_iter}")
+            raise RadioError(f"LDPC decode: max_iter must be >= 1, got {max_iter}")
         lead = x.shape[:-1]
         x = x.reshape(int(np.prod(lead)), self.n)
         if self._perm is not None:  # undo the bit interleaver: f = e[perm]
@@ -200,17 +200,17 @@ class LDPC5G:
     def _check_bits(self, bits) -> np.ndarray:
         b = np.asarray(bits)
         if b.ndim == 0 or b.shape[-1] != self.k:
-            raise DvstError(f"LDPC encode: expected bits with last dimension k={self.k}, got shape {b.shape}")
+            raise RadioError(f"LDPC encode: expected bits with last dimension k={self.k}, got shape {b.shape}")
         u = b.astype(np.uint8)
         if b.dtype != np.uint8 and not np.array_equal(u, b) or (u.size and u.max() > 1):
-            raise DvstError("LDPC encode: bits must be 0 or 1")
+            raise RadioError("LDPC encode: bits must be 0 or 1")
         return u
 
 
 def paper_code(name: str, **kwargs) -> LDPC5G:
     """The paper's baseline codes by name (n_k): "6144_4096", "8192_4096", "6144_2048"."""
     if name not in PAPER_CODES:
-        raise DvstError(f"unknown LDPC code {name!r}; known: {', '.join(PAPER_CODES)}")
+        raise RadioError(f"unknown LDPC code {name!r}; known: {', '.join(PAPER_CODES)}")
     k, n = PAPER_CODES[name]
     return LDPC5G(k, n, **kwargs)
 

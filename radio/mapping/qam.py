@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 
 NAMES = {1: "BPSK", 2: "QPSK", 4: "16-QAM", 6: "64-QAM", 8: "256-QAM"}
 _MIN_NOISE_VAR = 1e-9  # keeps LLRs finite for a noiseless channel
@@ -43,9 +43,9 @@ class QAM:
 
     def __init__(self, bits_per_symbol: int, method: str = "app"):
         if bits_per_symbol not in NAMES:
-            raise DvstError(f"QAM: bits_per_symbol must be one of {sorted(NAMES)}, got {bits_per_symbol!r}")
+            raise RadioError(f"QAM: bits_per_symbol must be one of {sorted(NAMES)}, got {bits_per_symbol!r}")
         if method not in ("app", "maxlog"):
-            raise DvstError(f"QAM: demapping method must be 'app' or 'maxlog', got {method!r}")
+            raise RadioError(f"QAM: demapping method must be 'app' or 'maxlog', got {method!r}")
         self.bits_per_symbol = int(bits_per_symbol)
         self.method = method
         m = max(1, self.bits_per_symbol // 2)  # BPSK puts its one bit on both axes
@@ -74,10 +74,10 @@ class QAM:
         q = self.bits_per_symbol
         if b.ndim == 0 or b.shape[-1] % q:
             size = b.shape[-1] if b.ndim else 0
-            raise DvstError(f"QAM map: last dimension {size} is not a multiple of {q}")
+            raise RadioError(f"QAM map: last dimension {size} is not a multiple of {q}")
         u = b.astype(np.uint8)
         if u.size and (u.max() > 1 or (b.dtype != np.uint8 and not np.array_equal(u, b))):
-            raise DvstError("QAM map: bits must be 0 or 1")
+            raise RadioError("QAM map: bits must be 0 or 1")
         u = u.reshape(*b.shape[:-1], -1, q).astype(np.int64)
         if q == 1:
             a = self._amp[u[..., 0]]  # level of label 0 is positive
@@ -92,13 +92,13 @@ class QAM:
         y = np.asarray(symbols)
         n0 = np.asarray(noise_var, dtype=np.float64)
         if y.ndim == 0:
-            raise DvstError("QAM demap: symbols must be an array [..., K]")
+            raise RadioError("QAM demap: symbols must be an array [..., K]")
         if np.any(n0 < 0):
-            raise DvstError("QAM demap: noise variance must be non-negative")
+            raise RadioError("QAM demap: noise variance must be non-negative")
         try:
             n0 = np.broadcast_to(np.maximum(n0, _MIN_NOISE_VAR), y.shape)
         except ValueError:
-            raise DvstError(f"QAM demap: noise_var shape {n0.shape} does not fit symbols {y.shape}") from None
+            raise RadioError(f"QAM demap: noise_var shape {n0.shape} does not fit symbols {y.shape}") from None
         q = self.bits_per_symbol
         if q == 1:
             r = (y.real + y.imag) * np.float64(self._amp[0])  # project onto (1+j)/sqrt(2): unit-energy axis

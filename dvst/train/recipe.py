@@ -1,4 +1,4 @@
-"""Training recipes: ``configs/train/NAME.yaml`` onto :class:`TrainConfig`.
+"""Training recipes: ``dvst/train/recipes/NAME.yaml`` onto :class:`TrainConfig`.
 
 A recipe names the model size, the distortion metric, λ, the SNR range, the data and the list
 of stages (each one of :data:`dvst.train.stages.STAGE_NAMES`, with its step count). Unknown keys
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from dvst.config import load_dataclass
+from foundation.yaml_config import load_dataclass, shipped
 from dvst.errors import DvstError
 from dvst.train.augment import AugmentConfig
 from dvst.train.data import DataConfig
@@ -59,10 +59,10 @@ class StageConfig:
 
 @dataclass
 class TrainConfig:
-    """A whole training run (see ``configs/train/small_psnr_l1.yaml`` for a commented example)."""
+    """A whole training run (see ``dvst/train/recipes/small_psnr_l1.yaml`` for a commented example)."""
 
     name: str = "run"
-    model: str = "small"                    # configs/models/NAME.yaml or a path
+    model: str = "small"                    # dvst/codec/configs/NAME.yaml or a path
     model_overrides: dict = field(default_factory=dict)
     metric: str = "mse"                     # "mse" (PSNR models) or "msssim"
     lmbda: float = 0.05                     # price of one unit of CBR in units of D
@@ -115,6 +115,9 @@ def stage_lr(stage: StageConfig, step: int) -> float:
     return stage.lr_min + 0.5 * (stage.lr - stage.lr_min) * (1 + math.cos(math.pi * a))
 
 
+RECIPES = shipped("dvst.train", "recipes")  # dvst/train/recipes/NAME.yaml
+
+
 def load_train_config(name_or_path: str | os.PathLike, **overrides) -> TrainConfig:
-    """Load ``configs/train/NAME.yaml`` or a YAML path, with flat top-level overrides."""
-    return load_dataclass(TrainConfig, name_or_path, "train", overrides)
+    """Load ``dvst/train/recipes/NAME.yaml`` or a YAML path, with flat top-level overrides."""
+    return load_dataclass(TrainConfig, name_or_path, "train", RECIPES, overrides)

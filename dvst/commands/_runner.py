@@ -6,7 +6,7 @@ import logging
 import time
 from typing import Callable
 
-from dvst.commands._common import count_arg, print_table, progress, write_json
+from dvst.console import count_arg, print_table, progress, write_json
 from dvst.errors import DvstError, Terminated
 from dvst.link.sinks import JsonLinesSink, frames_log_path
 

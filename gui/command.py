@@ -1,12 +1,16 @@
-"""``dvst gui [INPUT]``: the live window; ``--screenshot FILE.png --frames N`` runs it headless."""
+"""The GUI's part of the ``dvst`` command: the ``dvst gui [INPUT]`` subcommand (the live window;
+``--screenshot FILE.png --frames N`` runs it headless), and the window other commands open
+on their session with ``--gui``/``--screenshot`` (``dvst.cli`` hands this module to them as
+``args.viewer``, so the commands below the GUI never import it)."""
 
 from __future__ import annotations
 
 import os
 
-from dvst.commands._common import add_config_flag, output_path
+from foundation.errors import ProjectError
+from dvst.console import add_config_flag, output_path
 from dvst.errors import DvstError
-from dvst.link.config import add_link_flags, link_config
+from dvst.link.link_config import add_link_flags, link_config
 
 
 def register(sub) -> None:
@@ -80,5 +84,32 @@ def _models() -> list[str]:
         return []
     try:
         return [getattr(entry, "name", entry) for entry in list_models()]
-    except DvstError:
+    except ProjectError:
         return []
+
+
+def show_session(session, title: str) -> dict:
+    """``dvst loopback|rx --gui``: the window on ``session`` (built by the command) until it
+    closes; → the session's summary()."""
+    try:
+        from gui.app import run_gui
+    except ImportError as e:
+        raise DvstError(f"the GUI is not available: {e}") from None
+    try:
+        run_gui(session, title=title)
+    finally:
+        session.stop()
+    return session.summary()
+
+
+def screenshot_session(session, path, frames: int | None) -> dict:
+    """The window, headless, on ``session`` until ``frames`` frames arrived; saved as PNG."""
+    try:
+        from gui.app import screenshot
+    except ImportError as e:
+        raise DvstError(f"the GUI is not available: {e}") from None
+    try:
+        screenshot(path, frames or 10, session=session, timeout_s=600.0)
+    finally:
+        session.stop()
+    return session.summary()

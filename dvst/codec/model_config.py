@@ -1,4 +1,4 @@
-"""The model configuration: one dataclass, two shipped sizes (configs/models/{small,paper}.yaml).
+"""The model configuration: one dataclass, two shipped sizes (dvst/codec/configs/{small,paper}.yaml).
 
 Same code, different numbers. Unknown keys and impossible values are one-line DvstErrors.
 """
@@ -11,7 +11,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from dvst.config import from_mapping, load_dataclass, to_mapping
+from foundation.yaml_config import from_mapping, load_dataclass, shipped, to_mapping
 from dvst.errors import DvstError
 
 #: The latent stride of every analysis transform (paper Fig. 4: four stride-2 layers).
@@ -125,9 +125,12 @@ class ModelConfig:
 _LATER_FIELDS = {"transform_blocks": 0, "rate_block": 1}
 
 
+SHIPPED = shipped("dvst.codec", "configs")  # dvst/codec/configs/NAME.yaml: the model sizes
+
+
 def load_model_config(name_or_path: str | os.PathLike = "small", **overrides) -> ModelConfig:
-    """Load ``configs/models/NAME.yaml`` (``small``, ``paper``) or a YAML path, then overrides."""
-    return load_dataclass(ModelConfig, name_or_path, "models", overrides)
+    """Load ``dvst/codec/configs/NAME.yaml`` (``small``, ``paper``) or a YAML path, then overrides."""
+    return load_dataclass(ModelConfig, name_or_path, "models", SHIPPED, overrides)
 
 
 def config_from_mapping(data) -> ModelConfig:

@@ -1,7 +1,7 @@
 """The symbol-level channel every scheme of the RD harness goes through.
 
 One definition for the whole project: this is a numpy face of the codec's channel,
-``dvst.codec.channel.transmit``, which DVST's own simulation (``dvst.eval.codec_sim``) uses,
+``dvst.codec.symbol_channel.transmit``, which DVST's own simulation (``dvst.eval.codec_sim``) uses,
 so the baselines and DVST see exactly the same channel. Convention (as in the paper): the
 transmitted complex symbols have unit average power, and **SNR = Es/N0 per complex symbol**,
 so the complex noise has variance σ² = 10^(−SNR/10) (σ²/2 per real dimension).
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from dvst.errors import DvstError
+from baselines.errors import BaselineError
 
 CHANNELS = ("awgn", "rayleigh")
 
@@ -29,13 +29,13 @@ def noise_variance(snr_db: float) -> float:
     """Complex noise variance σ² for unit-power symbols at ``snr_db`` (Es/N0)."""
     snr_db = float(snr_db)
     if not math.isfinite(snr_db):
-        raise DvstError(f"SNR must be a finite number of dB, got {snr_db}")
+        raise BaselineError(f"SNR must be a finite number of dB, got {snr_db}")
     return 10.0 ** (-snr_db / 10.0)
 
 
 def check_channel(kind: str) -> str:
     if kind not in CHANNELS:
-        raise DvstError(f"unknown channel {kind!r}; choose one of {', '.join(CHANNELS)}")
+        raise BaselineError(f"unknown channel {kind!r}; choose one of {', '.join(CHANNELS)}")
     return kind
 
 
@@ -48,10 +48,10 @@ def transmit(symbols: np.ndarray, snr_db: float, kind: str = "awgn",
     """
     import torch
 
-    from dvst.codec.channel import transmit as codec_transmit
+    from dvst.codec.symbol_channel import transmit as codec_transmit
 
     check_channel(kind)
-    noise_variance(snr_db)  # a finite SNR or a DvstError
+    noise_variance(snr_db)  # a finite SNR or a BaselineError
     rng = np.random.default_rng(0) if rng is None else rng
     s = np.ascontiguousarray(symbols, dtype=np.complex64)
     gen = torch.Generator().manual_seed(int(rng.integers(0, 2 ** 63 - 1)))

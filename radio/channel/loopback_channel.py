@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel.adc import PlutoADC
 from radio.channel.awgn import AWGN, noise_variance
 from radio.channel.cfo import FrequencyOffset
-from radio.channel.config import ChannelConfig
+from radio.channel.scenario import ChannelConfig
 from radio.channel.dac import PlutoDAC
 from radio.channel.dc_offset import DCOffset
 from radio.channel.iq_imbalance import IQImbalance
@@ -43,7 +43,7 @@ class LoopbackChannel:
 
     def __init__(self, config: ChannelConfig | str = "awgn", seed: int = 0):
         if not isinstance(config, ChannelConfig):
-            from radio.channel.config import load_channel_config
+            from radio.channel.scenario import load_channel_config
             config = load_channel_config(config)
         self.config = c = config
         self.seed = int(seed)
@@ -112,9 +112,9 @@ class LoopbackChannel:
         """samples: complex [N] full-scale units at the DAC -> complex64 [M] full-scale units at the ADC."""
         x = np.asarray(samples)
         if x.ndim != 1:
-            raise DvstError(f"channel input must be a 1-D sample array, got shape {x.shape}")
+            raise RadioError(f"channel input must be a 1-D sample array, got shape {x.shape}")
         if not (np.iscomplexobj(x) or np.issubdtype(x.dtype, np.number)):
-            raise DvstError(f"channel input must be numeric samples, got {x.dtype}")
+            raise RadioError(f"channel input must be numeric samples, got {x.dtype}")
         self.samples_in += len(x)
         x = self.start.apply(x.astype(np.complex128, copy=False))
         if self.dac is not None:

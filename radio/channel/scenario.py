@@ -1,4 +1,4 @@
-"""Channel scenarios: ``ChannelConfig``, loaded from ``configs/channels/NAME.yaml``.
+"""Channel scenarios: ``ChannelConfig``, loaded from ``radio/channel/scenarios/NAME.yaml``.
 
 Units: Hz, seconds, dB, ppm; signal levels in full-scale units (|I|, |Q| <= 1.0 is the
 DAC/ADC range). The SNR is the project's in-band SNR (see :mod:`radio.channel.awgn`).
@@ -12,14 +12,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvst.config import load_dataclass
-from dvst.errors import DvstError
+from foundation.yaml_config import load_dataclass, shipped
+from radio.errors import RadioError
 from radio.channel.multipath import TDL_PROFILES
 
 
 @dataclass
 class ChannelConfig:
-    """One simulated link between two Plutos; every field is a YAML key of ``configs/channels/*.yaml``."""
+    """One simulated link between two Plutos; every field is a YAML key of ``radio/channel/scenarios/*.yaml``."""
 
     name: str = "custom"
     snr_db: float | None = 20.0         # in-band SNR at reference power and gains; None: no noise
@@ -53,7 +53,7 @@ class ChannelConfig:
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
-            raise DvstError(f"channel config {self.name!r}: {msg}")
+            raise RadioError(f"channel config {self.name!r}: {msg}")
 
         if self.snr_db is not None and not (math.isfinite(self.snr_db) and -30 <= self.snr_db <= 120):
             bad(f"snr_db must be in -30 .. 120 dB or null, got {self.snr_db}")
@@ -106,7 +106,7 @@ class ChannelConfig:
         """A copy with some fields changed (validated again)."""
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
-            raise DvstError(f"channel config: unknown key {unknown[0]!r}")
+            raise RadioError(f"channel config: unknown key {unknown[0]!r}")
         return dataclasses.replace(self, **changes)
 
     @classmethod
@@ -133,6 +133,9 @@ class ChannelConfig:
         return cfg.replace(**{**fitted, **overrides})
 
 
+SCENARIOS = shipped("radio.channel", "scenarios")  # radio/channel/scenarios/NAME.yaml
+
+
 def load_channel_config(name_or_path: str | os.PathLike = "awgn", **overrides: Any) -> ChannelConfig:
-    """Load ``configs/channels/NAME.yaml`` (or a YAML path); keyword overrides replace its keys."""
-    return load_dataclass(ChannelConfig, name_or_path, "channels", overrides)
+    """Load ``radio/channel/scenarios/NAME.yaml`` (or a YAML path); keyword overrides replace its keys."""
+    return load_dataclass(ChannelConfig, name_or_path, "channels", SCENARIOS, overrides)

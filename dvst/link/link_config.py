@@ -10,7 +10,7 @@ import argparse
 import math
 from dataclasses import dataclass, fields
 
-from dvst.config import from_mapping, load_yaml, resolve_config
+from foundation.yaml_config import from_mapping, load_yaml, resolve_config
 from dvst.errors import DvstError
 
 
@@ -21,8 +21,8 @@ class LinkConfig:
     model: str | None = None          # zoo name, checkpoint path, model config name; None: shipped default
     cbr: float | None = None          # target payload CBR (picks model and eta); None: the model's own
     gop: int = 4                      # frames per group of pictures (one I-frame, gop-1 P-frames)
-    radio: str = "default"            # radio profile (configs/radio/NAME.yaml or a path)
-    channel: str = "two-plutos-bench"  # loopback channel scenario (configs/channels/NAME.yaml or a path)
+    radio: str = "default"            # radio profile (radio/profiles/NAME.yaml or a path)
+    channel: str = "two-plutos-bench"  # loopback channel scenario (radio/channel/scenarios/NAME.yaml or a path)
     snr_db: float = 15.0              # loopback: in-band SNR of the simulator; tx: SNR the encoder assumes
     cfo_ppm: float | None = None      # loopback: carrier offset, ppm of the carrier (None: the scenario's)
     sfo_ppm: float | None = None      # loopback: sample-clock offset, ppm (None: the scenario's)

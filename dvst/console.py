@@ -1,4 +1,6 @@
-"""Pieces every subcommand shares: --config/--json flags, JSON output, progress bars."""
+"""The terminal side shared by the subcommands (``dvst.commands``) and the benchmarks
+(``dvst.bench``): flag types and the --config/--json flags, JSON figure files, progress bars,
+printed tables. Library code below them (codec, link, training) does not print: it logs."""
 
 from __future__ import annotations
 
@@ -9,13 +11,14 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
+from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.jsonable import plain
 
 
 def add_config_flag(parser: argparse.ArgumentParser, kind: str | None = None) -> None:
     """``--config FILE.yaml``: settings that the command's other flags override."""
-    what = f" (a file, or a name under configs/{kind}/)" if kind else ""
+    what = f" (a file, or a shipped name: {kind})" if kind else ""
     parser.add_argument("--config", metavar="FILE.yaml", help=f"settings{what}; flags override it")
 
 
@@ -35,7 +38,7 @@ def output_path(*suffixes: str):
     def check(value: str) -> str:
         try:
             check_output_path(value, suffixes)
-        except DvstError as e:
+        except ProjectError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
         return value
 

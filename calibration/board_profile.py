@@ -24,8 +24,8 @@ from calibration.cfo import CarrierOffset, apply_xo_correction, read_xo_correcti
 from calibration.gain_sweep import GainSweep
 from calibration.iq import IQImbalance
 from calibration.noise_floor import NoiseFloor
-from dvst.config import from_mapping, load_yaml, to_mapping
-from dvst.errors import DvstError
+from foundation.yaml_config import from_mapping, load_yaml, to_mapping
+from calibration.errors import CalibrationError
 from radio.profile import RadioProfile
 from sync.correction import RxCorrection
 
@@ -53,7 +53,7 @@ class CalibrationProfile:
 
     def __post_init__(self) -> None:
         def bad(msg: str) -> None:
-            raise DvstError(f"calibration profile: {msg}")
+            raise CalibrationError(f"calibration profile: {msg}")
 
         if not self.board:
             bad("'board' (the Pluto's serial number or URI) is missing")
@@ -118,21 +118,21 @@ def save_calibration(cal: CalibrationProfile, path: str | os.PathLike) -> Path:
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(p)
     except OSError as e:
-        raise DvstError(f"cannot write calibration profile {p}: {e}") from None
+        raise CalibrationError(f"cannot write calibration profile {p}: {e}") from None
     return p
 
 
 def load_calibration(path: str | os.PathLike) -> CalibrationProfile:
     """Read a profile written by :func:`save_calibration` (yaml.safe_load); a missing,
-    malformed or implausible file is a one-line DvstError naming it."""
+    malformed or implausible file is a one-line CalibrationError naming it."""
     p = Path(path)
     if not p.is_file():
-        raise DvstError(f"calibration profile not found: {p}")
+        raise CalibrationError(f"calibration profile not found: {p}")
     try:
         return from_mapping(CalibrationProfile, load_yaml(p), where=f"calibration profile {p.name}")
-    except DvstError as e:
+    except CalibrationError as e:
         msg = str(e)
-        raise DvstError(msg if p.name in msg else f"{p.name}: {msg}") from None
+        raise CalibrationError(msg if p.name in msg else f"{p.name}: {msg}") from None
 
 
 def _as_calibration(cal: CalibrationProfile | str | os.PathLike) -> CalibrationProfile:
@@ -169,7 +169,7 @@ def configure_device(device, cal: CalibrationProfile | str | os.PathLike) -> Non
     c = _as_calibration(cal)
     here = board_id(device)
     if not _is_uri(here) and not _is_uri(c.board) and here != c.board:
-        raise DvstError(f"the calibration profile is for board {c.board}, but this board is {here}")
+        raise CalibrationError(f"the calibration profile is for board {c.board}, but this board is {here}")
     if c.cfo is None or c.cfo.xo_measured is None or read_xo_correction(device) is None:
         return
     if read_xo_correction(device) != c.cfo.xo_measured:

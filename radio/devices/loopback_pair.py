@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from dvst.errors import DvstError
+from radio.errors import RadioError
 from radio.channel import ChannelConfig, LoopbackChannel, load_channel_config
 from radio.devices.base import DEFAULTS, Device
 
@@ -119,7 +119,7 @@ class Air:
         ch = self.channel
         for side in (tx, rx):
             if side is not None and side["sample_rate"] != int(c.sample_rate):
-                raise DvstError(f"the loopback channel simulates {c.sample_rate:g} S/s but a device is set "
+                raise RadioError(f"the loopback channel simulates {c.sample_rate:g} S/s but a device is set "
                                 f"to {side['sample_rate']:g} S/s; build the channel with "
                                 "ChannelConfig.for_profile(profile, ...)")
         tx_gain = tx["tx_hardwaregain_chan0"] if tx is not None else c.tx_gain_ref_db
@@ -200,7 +200,7 @@ class LoopbackDevice(Device):
 
     def _tx(self, samples: np.ndarray, cyclic: bool) -> None:
         if self.air_out is None:
-            raise DvstError("this loopback device has no transmit side")
+            raise RadioError("this loopback device has no transmit side")
         self.air_out.push(samples, cyclic)
 
     def _tx_destroy(self) -> None:
@@ -209,7 +209,7 @@ class LoopbackDevice(Device):
 
     def _rx(self) -> np.ndarray:
         if self.air_in is None:
-            raise DvstError("this loopback device has no receive side")
+            raise RadioError("this loopback device has no receive side")
         return self.air_in.pull(self._settings["rx_buffer_size"])
 
 

@@ -1,4 +1,5 @@
-"""Adding a trained model to the zoo: copy its weights, measure it, update models.yaml.
+"""Publishing a finished training run into the zoo: copy its weights, measure them, update
+dvst/zoo/models.yaml (`dvst models --add`).
 
 Weights are stored in float16 (half the size; loaded into float32 models). The figures come from :func:`dvst.eval.codec_sim.evaluate` on the run's validation clips (never
 seen in training), GOP 4, seeded channel: quality and payload CBR at 10 dB, CBR and PSNR at several
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dvst.config import load_yaml, to_mapping
+from foundation.yaml_config import load_yaml, to_mapping
 from dvst.errors import DvstError
-from dvst.zoo import REGISTRY, ZOO_DIR, Measured, ZooEntry, _registry
+from dvst.zoo import REGISTRY, ZOO_DIR, Measured, ZooEntry, read_registry
 
 ETA_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 SNR_SWEEP = (0.0, 5.0, 10.0, 15.0, 20.0)
@@ -39,8 +40,8 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
     import yaml
 
     from dvst.codec.checkpoint import load, save
-    from dvst.config import from_mapping
-    from dvst.train.config import TrainConfig
+    from foundation.yaml_config import from_mapping
+    from dvst.train.recipe import TrainConfig
     from dvst.train.data import load_validation
 
     run_dir = Path(run_dir)
@@ -53,6 +54,8 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
     clips = [c.frames for c in load_validation(cfg.data)]
     if not clips:
         raise DvstError(f"{run_dir}: the run's config names no validation clips to measure on")
+    if not isinstance(ZOO_DIR, Path):
+        raise DvstError("the zoo is not a folder on disk (a zipped install): add models from a source checkout")
     (ZOO_DIR / "weights").mkdir(exist_ok=True)
     weights_name = weights_name or f"{name}.pt"
     path = ZOO_DIR / "weights" / weights_name
@@ -72,7 +75,7 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
                      channel=cfg.channel, snr_db=list(cfg.snr_db), eta=eta0, trained=trained,
                      measured=Measured(snr_db=10.0, clips=[Path(v).name for v in cfg.data.validation], **nominal),
                      eta_cbr=eta_cbr, eta_psnr=eta_psnr, psnr_vs_snr=sweep)
-    reg = _registry()
+    reg = read_registry()
     reg.models = [e for e in reg.models if e.name != name] + [entry]
     if default or not reg.default:
         reg.default = name
