@@ -39,7 +39,9 @@ setup(
         "pylibiio==0.25",  # Debian's libiio0 is 0.24; pylibiio 1.0 refuses it
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-qt>=4.4", "pytest-timeout>=2.3", "hypothesis>=6.100", "sionna-no-rt>=2.0"],
+        "test": ["pytest>=8", "pytest-qt>=4.4", "pytest-timeout>=2.3", "hypothesis>=6.100", "sionna-no-rt>=2.0",
+                 # CI's checks before the tests: the import layers (.importlinter) and the lint rules
+                 "import-linter>=2.1,<3", "ruff>=0.17,<0.18"],
     },
     entry_points={"console_scripts": ["dvst=dvst.cli:main"]},
 )

@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from baselines.numpy_channel import check_channel, noise_variance
 from baselines.errors import BaselineError
+from baselines.numpy_channel import check_channel, noise_variance
 
 
 def capacity_bits_per_symbol(snr_db: float, channel: str = "awgn") -> float:

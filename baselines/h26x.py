@@ -88,7 +88,8 @@ def _check_frames(frames: np.ndarray) -> np.ndarray:
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8 or frames.shape[0] == 0:
         raise BaselineError(f"frames must be uint8 [T, H, W, 3] with T ≥ 1, got {frames.dtype} {list(frames.shape)}")
     if frames.shape[1] < 16 or frames.shape[2] < 16:
-        raise BaselineError(f"frames must be at least 16×16 pixels for H.264/H.265, got {frames.shape[2]}×{frames.shape[1]}")
+        raise BaselineError(f"frames must be at least 16×16 pixels for H.264/H.265, "
+                            f"got {frames.shape[2]}×{frames.shape[1]}")
     return frames
 
 

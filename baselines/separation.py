@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baselines import numpy_channel as symbol_channel
 from baselines import h26x
-from baselines.result import SchemeResult
+from baselines import numpy_channel as symbol_channel
 from baselines.errors import BaselineError
+from baselines.result import SchemeResult
 
 CODES = ("6144_4096", "8192_4096", "6144_2048")
 QAM_ORDERS = {2: "4-QAM", 4: "16-QAM", 6: "64-QAM"}
@@ -136,7 +136,8 @@ class DigitalLink:
             dec, parity_ok = self.ldpc.decode(llr, self.max_iter)
             crc_ok = check_crc(dec, "crc24a")[1]
             ok[b0: b0 + blk.shape[0]] = parity_ok & crc_ok
-            out[b0 * self.payload_bits: (b0 + blk.shape[0]) * self.payload_bits] = dec[:, : self.payload_bits].reshape(-1)
+            span = slice(b0 * self.payload_bits, (b0 + blk.shape[0]) * self.payload_bits)
+            out[span] = dec[:, : self.payload_bits].reshape(-1)
         return out[: bits.size], ok
 
     def transmit(self, bits: np.ndarray, snr_db: float, channel: str = "awgn",

@@ -30,8 +30,8 @@ import math
 import numpy as np
 
 from baselines import numpy_channel as symbol_channel
-from baselines.result import SchemeResult
 from baselines.errors import BaselineError
+from baselines.result import SchemeResult
 
 # RGB → YCbCr (BT.601, full range, no offsets: the DC coefficient carries them)
 RGB_TO_YCC = np.array([[0.299, 0.587, 0.114],

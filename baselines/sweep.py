@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from baselines import capacity, h26x, separation
-from baselines.result import SchemeResult
 from baselines.errors import BaselineError
+from baselines.result import SchemeResult
 from dvst.eval.metrics import msssim_db, psnr_db
 
 # the baseline schemes over H.26x, and the codec each one carries

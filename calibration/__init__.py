@@ -6,8 +6,14 @@ One routine per module — ``noise_floor``, ``gain_sweep``, ``cfo``, ``iq`` — 
 ``run`` orders the routines. See docs/calibration.md.
 """
 
-from calibration.board_profile import (CalibratedProfile, CalibrationProfile, apply_profile, configure_device,
-                                 load_calibration, save_calibration)
+from calibration.board_profile import (
+                                 CalibratedProfile,
+                                 CalibrationProfile,
+                                 apply_profile,
+                                 configure_device,
+                                 load_calibration,
+                                 save_calibration,
+)
 
 __all__ = ["CalibratedProfile", "CalibrationProfile", "apply_profile", "configure_device", "load_calibration",
            "save_calibration"]

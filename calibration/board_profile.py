@@ -21,11 +21,11 @@ import yaml
 
 from calibration.capture import board_id
 from calibration.cfo import CarrierOffset, apply_xo_correction, read_xo_correction
+from calibration.errors import CalibrationError
 from calibration.gain_sweep import GainSweep
 from calibration.iq import IQImbalance
 from calibration.noise_floor import NoiseFloor
 from foundation.yaml_config import from_mapping, load_yaml, to_mapping
-from calibration.errors import CalibrationError
 from radio.profile import RadioProfile
 from sync.correction import RxCorrection
 

@@ -13,17 +13,17 @@ Order (each step uses what the previous ones found):
 from __future__ import annotations
 
 import datetime
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
+from calibration.board_profile import CalibrationProfile, apply_profile
 from calibration.capture import Link, board_id
 from calibration.cfo import measure_cfo
+from calibration.errors import CalibrationError
 from calibration.gain_sweep import sweep_gains
 from calibration.iq import MIN_NOISE_DBFS, measure_dc, measure_iq
 from calibration.noise_floor import measure_noise_floor
-from calibration.board_profile import CalibrationProfile, apply_profile
-from calibration.errors import CalibrationError
 from radio.profile import RadioProfile
 
 ROUTINES = ("noise", "cfo", "iq", "gain")
@@ -72,7 +72,7 @@ def new_profile(link: Link, profile: RadioProfile) -> CalibrationProfile:
     return CalibrationProfile(board=board_id(link.rx), peer=board_id(link.tx),
                               device=getattr(link.rx, "kind", "device"), radio=profile.name,
                               center_freq=float(profile.center_freq), sample_rate=float(profile.sample_rate),
-                              created=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                              created=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def iq_gain(cal: CalibrationProfile, profile: RadioProfile) -> float:

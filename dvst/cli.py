@@ -18,9 +18,9 @@ import sys
 import threading
 from typing import NoReturn
 
-from foundation.errors import ProjectError
 from dvst import __version__
 from dvst.errors import Terminated
+from foundation.errors import ParameterError, ProjectError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     modules["gui"] = gui_command.__name__
     for name in sorted(modules):
         importlib.import_module(modules[name]).register(sub)
+    parser.commands = sub.choices  # name → its parser, for the flags of an error's parameter
     return parser
 
 
@@ -82,6 +83,26 @@ def _setup_logging() -> None:
     root.setLevel(logging.WARNING)
 
 
+def _in_flags(parser: argparse.ArgumentParser, args: argparse.Namespace, error: ProjectError) -> str:
+    """The error's message, with the parameter a ParameterError names said as the command's
+    flag (library code names ``snr_db``; the user typed ``--snr``)."""
+    import re
+
+    message = str(error)
+    if not isinstance(error, ParameterError):
+        return message
+    command = parser.commands.get(getattr(args, "command", None) or "")
+    flags = [a.option_strings[-1] for a in (command._actions if command else ())
+             if a.dest == error.parameter and a.option_strings]
+    if not flags:
+        return message
+    hits = list(re.finditer(rf"(?<![\w./-]){re.escape(error.parameter)}(?![\w/])", message))
+    if not hits:
+        return f"{flags[0]}: {message}"
+    last = hits[-1]
+    return message[:last.start()] + flags[0] + message[last.end():]
+
+
 def _on_sigterm(signum, frame) -> None:
     raise Terminated()
 
@@ -98,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ProjectError as e:
-        print(f"dvst: error: {one_line(e)}", file=sys.stderr)  # one line, always
+        print(f"dvst: error: {one_line(_in_flags(parser, args, e))}", file=sys.stderr)  # one line, always
         return 2
     except Terminated:
         print("dvst: terminated", file=sys.stderr)

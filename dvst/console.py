@@ -8,12 +8,13 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.jsonable import plain
+from foundation.errors import ProjectError
 
 
 def add_config_flag(parser: argparse.ArgumentParser, kind: str | None = None) -> None:

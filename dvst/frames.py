@@ -1,4 +1,4 @@
-"""The contract between the codec and the radio (``../shared/DESIGN.md``).
+"""The contract between the codec and the radio (docs/architecture.md).
 
 numpy only, so the radio side, the link and the GUI can use it without importing torch.
 """
@@ -44,7 +44,7 @@ class EncodedFrame:
         return body + struct.pack("<I", zlib.crc32(body))
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "EncodedFrame":
+    def from_bytes(cls, data: bytes) -> EncodedFrame:
         head = struct.calcsize("<4sQcII")
         if len(data) < head + 4 or data[:4] != cls._MAGIC:
             raise DvstError("not an encoded DVST frame")

@@ -13,3 +13,12 @@ class ProjectError(Exception):
 
 class ConfigError(ProjectError):
     """A configuration file or value that cannot be used (missing, malformed, unknown key)."""
+
+
+class ParameterError(ProjectError):
+    """A bad value of one named parameter. The message names it as the library does
+    (``snr_db``, ``frames``); the ``dvst`` command says its flag instead (``--snr``)."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter = parameter

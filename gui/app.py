@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from dvst.errors import DvstError
+from foundation.errors import ParameterError
 from gui import theme
 from gui.settings import LinkSettings
 
@@ -105,11 +106,11 @@ def screenshot(path: str | os.PathLike, frames: int, session=None, *, session_fa
 
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise DvstError(f"--screenshot writes a PNG, got {path.name!r}")
+        raise ParameterError("screenshot", f"screenshot writes a PNG, got {path.name!r}")
     if frames < 1:
-        raise DvstError(f"--frames must be at least 1, got {frames}")
+        raise ParameterError("frames", f"frames must be at least 1, got {frames}")
     if colors is not None and not 2 <= colors <= 256:
-        raise DvstError(f"--png-colors must be in 2 .. 256, got {colors}")
+        raise ParameterError("png_colors", f"png_colors must be in 2 .. 256, got {colors}")
     app = application()
     window = MainWindow(session=session, session_factory=session_factory, settings=settings)
     window.resize(*size)

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 import os
 
-from foundation.errors import ProjectError
 from dvst.console import add_config_flag, output_path
 from dvst.errors import DvstError
 from dvst.link.link_config import add_link_flags, link_config
+from foundation.errors import ProjectError
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "gui", help="the live window: reconstruction, SNR, constellations, spectrum, controls",
         description="Open the DVST link monitor. The source is the simulated pair of Plutos (the "
-                    "default), a PlutoSDR, a GNU Radio flowgraph (zmq), or a SigMF recording; Start/Stop/Record and the live "
+                    "default), a PlutoSDR, a GNU Radio flowgraph (zmq), or a SigMF recording; "
+                    "Start/Stop/Record and the live "
                     "channel controls are in the window. With --screenshot the window runs headless "
                     "for N frames and is saved as PNG.")
     p.add_argument("input", nargs="?", default=None, metavar="INPUT",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from foundation.errors import ProjectError
 from dvst.link.catalog import radio_defaults, scenario_defaults
+from foundation.errors import ProjectError
 from gui.settings import SOURCES, LinkSettings
 
 SOURCE_LABELS = {"loopback": "Loopback (simulated Plutos)", "pluto": "PlutoSDR",

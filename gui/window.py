@@ -11,15 +11,15 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from dvst.link.catalog import multipath_profiles, shipped_scenarios
 from foundation.errors import ProjectError
 from gui import theme
 from gui.controls import ControlPanel
 from gui.panels import ChannelPanel, ConstellationPanel, FramesPanel, HistoryPanel, SpectrumPanel, StatusPanel
-from dvst.link.catalog import multipath_profiles, shipped_scenarios
 from gui.settings import LinkSettings
 
 SessionFactory = Callable[[LinkSettings], object]

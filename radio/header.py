@@ -82,7 +82,7 @@ class BurstHeader:
         return body + struct.pack(">I", zlib.crc32(body))
 
     @staticmethod
-    def parse_base(data: bytes) -> tuple["BurstHeader", int] | None:
+    def parse_base(data: bytes) -> tuple[BurstHeader, int] | None:
         """→ (header without side info, side_len), or None if the CRC or version is wrong."""
         body, crc = data[:_BASE.size], data[_BASE.size:BASE_BYTES]
         if struct.unpack(">I", crc)[0] != zlib.crc32(body):

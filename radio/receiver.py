@@ -26,8 +26,15 @@ from radio.preamble import Preamble
 from radio.profile import RadioProfile
 from sync.correction import RxCorrector, rx_correction
 from sync.detector import BurstDetector, Detection
-from sync.estimate import (DelaySmoother, TrainingEstimate, pilot_noise, pooled_noise, snr_db,
-                           symbol_channels, training_estimate)
+from sync.estimate import (
+    DelaySmoother,
+    TrainingEstimate,
+    pilot_noise,
+    pooled_noise,
+    snr_db,
+    symbol_channels,
+    training_estimate,
+)
 from sync.frontend import FrontEnd
 from sync.kernels import derotate_grid, gather_windows
 from sync.stream import SampleStream

@@ -11,8 +11,8 @@ import dataclasses
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.analog import interleaver
+from radio.errors import RadioError
 from radio.header import BurstHeader, HeaderCodec
 from radio.ofdm import OFDM, pn_symbols
 from radio.preamble import Preamble

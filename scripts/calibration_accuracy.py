@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from calibration.board_profile import apply_profile
 from calibration.capture import Link
 from calibration.cfo import measure_cfo
 from calibration.gain_sweep import sweep_gains
 from calibration.iq import measure_iq
-from calibration.board_profile import apply_profile
 from calibration.run import calibrate
 from dvst.bench.radio import output_snr_db, run_link
 from radio.channel import ChannelConfig

@@ -17,10 +17,9 @@ arrived yet is revisited when they have, so a preamble split over buffers is not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
-
-from typing import Protocol
 
 from sync.cfo import derotate, fractional_cfo, integer_cfo, repetition_cfo
 from sync.metric import first_crossing, schmidl_cox_metric

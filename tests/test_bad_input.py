@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from dvst.cli import main
-from foundation.yaml_config import load_yaml
-from foundation.errors import ProjectError
 from dvst.eval.metrics import msssim
 from dvst.io.video import open_source
 from dvst.link.link_config import LinkConfig
 from dvst.link.sinks import VideoFileSink
 from dvst.link.stats import FrameStats
+from foundation.errors import ProjectError
+from foundation.yaml_config import load_yaml
 from radio.devices import SigMFDevice
 
 

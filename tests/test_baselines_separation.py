@@ -8,8 +8,8 @@ import pytest
 
 from baselines import h26x, separation
 from baselines.softcast import SoftCast
-from foundation.errors import ProjectError
 from dvst.io.demo import demo_frames
+from foundation.errors import ProjectError
 
 T, H, W = 8, 144, 176
 

@@ -5,11 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from baselines import capacity, channel, h26x
+from baselines import capacity, h26x
+from baselines import numpy_channel as channel
 from baselines.softcast import SoftCast, dequantise_variance, quantise_variance
-from foundation.errors import ProjectError
 from dvst.eval.metrics import psnr_db
 from dvst.io.demo import demo_frames
+from foundation.errors import ProjectError
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from calibration.board_profile import (
+    CalibratedProfile,
+    CalibrationProfile,
+    apply_profile,
+    load_calibration,
+    save_calibration,
+)
 from calibration.capture import RAIL, Link, burst_train
 from calibration.cfo import measure_cfo
 from calibration.gain_sweep import GainPoint, recommend, sweep_gains
 from calibration.iq import estimate_iq, measure_iq
 from calibration.noise_floor import measure_noise_floor
-from calibration.board_profile import (CalibratedProfile, CalibrationProfile, apply_profile, load_calibration,
-                                 save_calibration)
 from calibration.run import calibrate, open_link
 from dvst.bench.radio import output_snr_db, run_link
 from foundation.errors import ProjectError

@@ -66,9 +66,9 @@ def test_link_applies_a_profile_and_typed_gains_win(tmp_path):
     """``--calibration`` on tx/rx: the calibrated operating point and receive corrections reach
     the radio profile, a gain the user typed overrides the calibrated one, and the board is
     checked against the profile when it is opened."""
-    from dvst.link.phy import apply_calibration, load_radio_profile
     from dvst.link.devices import open_pluto
     from dvst.link.link_config import LinkConfig
+    from dvst.link.phy import apply_calibration, load_radio_profile
 
     out = tmp_path / "fake.yaml"
     assert main(["calibrate", "all", "--device", "fake-pluto", "--channel", "awgn", "--out", str(out)]) == 0

@@ -8,9 +8,8 @@ from radio.channel import ChannelConfig, LoopbackChannel, load_channel_config, n
 from radio.channel.adc import PlutoADC
 from radio.channel.dac import PlutoDAC, clip_full_scale, dac_output, int16_wrap, to_tx_codes
 from radio.channel.iq_imbalance import IQImbalance
-from radio.channel.sfo import TAPS, SampleClockOffset
-
 from radio.channel.selfcheck import FFT, USED, ofdm_like
+from radio.channel.sfo import TAPS, SampleClockOffset
 
 # a channel with nothing but the stage under test
 BARE = dict(snr_db=None, dac_bits=0, adc_bits=0)

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from dvst.codec.symbol_channel import normalise_power, transmit
 from dvst.codec.entropy import FactorizedDensity, laplace_likelihood
 from dvst.codec.layers import MaskedConv2d, SwinBlock
+from dvst.codec.symbol_channel import normalise_power, transmit
 
 
 def _symbols(n=20000, seed=0):

@@ -8,8 +8,8 @@ import torch
 
 from dvst.codec import DVSTModel, VideoDecoder, VideoEncoder, checkpoint, load_model_config, payload_cbr
 from dvst.codec.sideinfo import SIDE_INFO_SYMBOLS_PER_BIT, unpack
-from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame, ReceivedFrame
+from foundation.errors import ProjectError
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,15 @@ import pytest
 
 from foundation.errors import ProjectError
 from radio.channel import ChannelConfig
-from radio.devices import (FakePluto, LoopbackDevice, PlutoDevice, SigMFDevice, fake_pluto_pair,
-                           loopback_pair, open_device)
+from radio.devices import (
+    FakePluto,
+    LoopbackDevice,
+    PlutoDevice,
+    SigMFDevice,
+    fake_pluto_pair,
+    loopback_pair,
+    open_device,
+)
 from radio.profile import load_profile
 
 QUIET = ChannelConfig(snr_db=40.0, reference_power=0.1, occupied_fraction=1.0)

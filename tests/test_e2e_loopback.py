@@ -235,8 +235,8 @@ def test_two_boards_receiver_started_before_the_transmitter(codec):
     """``dvst rx`` on one (fake) board, started first; ``dvst tx`` on another, over the air."""
     import time
 
-    from dvst.link.phy import channel_config, load_radio_profile
     from dvst.link.factory import rx_session, tx_session
+    from dvst.link.phy import channel_config, load_radio_profile
     from radio.devices import PlutoDevice, fake_pluto_pair
 
     cfg = _cfg(snr_db=20.0, frames=6)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from foundation.errors import ProjectError
 from dvst.eval.codec_sim import evaluate
+from foundation.errors import ProjectError
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from foundation.yaml_config import from_mapping, load_yaml
-from foundation.errors import ProjectError
 from dvst.eval.metrics import msssim_db, payload_cbr, psnr_db
 from dvst.frames import EncodedFrame, ReceivedFrame
 from dvst.io.video import read_frames, write_video, yuv420_to_rgb
+from foundation.errors import ProjectError
+from foundation.yaml_config import from_mapping, load_yaml
 
 
 @dataclasses.dataclass
@@ -76,7 +76,7 @@ def test_raw_yuv_source(tmp_path):
     frames = read_frames(tmp_path / "w.yuv", size="6x4")
     assert frames.shape == (2, 4, 6, 3) and (frames == 255).all()
     assert (yuv420_to_rgb(np.full((2, 2), 16, np.uint8), u[:1, :1], u[:1, :1]) == 0).all()
-    with pytest.raises(ProjectError, match="--size"):
+    with pytest.raises(ProjectError, match="needs size WxH"):
         read_frames(tmp_path / "w.yuv")
 
 

@@ -10,8 +10,8 @@ import time
 import numpy as np
 import pytest
 
-from foundation.errors import ProjectError
 from dvst.link.link_config import LinkConfig
+from foundation.errors import ProjectError
 from gui.bench import synthetic_stats
 from gui.display import History, Waterfall, psd_dbfs
 
@@ -443,7 +443,7 @@ def _dvst_gui(*argv):
 def test_screenshot_flags_are_checked_before_anything_runs(tmp_path):
     with pytest.raises(SystemExit):   # refused by the parser: --screenshot takes a .png
         _dvst_gui("--screenshot", str(tmp_path / "w.jpg"), "--frames", "2")
-    with pytest.raises(ProjectError, match="--frames must be >= 1"):
+    with pytest.raises(ProjectError, match="frames must be >= 1"):
         _dvst_gui("--screenshot", str(tmp_path / "w.png"), "--frames", "0")
     with pytest.raises(ProjectError, match="choose a SigMF recording"):
         _dvst_gui("--source", "replay", "--screenshot", str(tmp_path / "w.png"), "--frames", "1")

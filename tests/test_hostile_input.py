@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from dvst.cli import MAX_MESSAGE, main, one_line
 from dvst.codec import checkpoint
 from dvst.console import VIDEO_OUT, check_output_path
-from foundation.yaml_config import MAX_YAML_BYTES, MAX_YAML_VALUES, brief, from_mapping, load_yaml
-from foundation.errors import ProjectError
 from dvst.io import video
 from dvst.io.video import MAX_SIDE, open_source, read_frames
 from dvst.link.link_config import LinkConfig
+from foundation.errors import ProjectError
+from foundation.yaml_config import MAX_YAML_BYTES, MAX_YAML_VALUES, brief, from_mapping, load_yaml
 
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -201,7 +201,8 @@ def test_an_oversized_yaml_file_is_refused_before_parsing(tmp_path):
 
 @FEW
 @given(value=st.recursive(st.one_of(st.text(max_size=300), st.floats(allow_subnormal=False), st.integers()),
-                          lambda inner: st.lists(inner, max_size=30) | st.dictionaries(st.text(max_size=5), inner, max_size=10),
+                          lambda inner: (st.lists(inner, max_size=30)
+                                         | st.dictionaries(st.text(max_size=5), inner, max_size=10)),
                           max_leaves=2000))
 def test_brief_is_short_whatever_the_value(value):
     assert len(brief(value)) <= 60

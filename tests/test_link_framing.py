@@ -3,11 +3,18 @@
 import numpy as np
 import pytest
 
-from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame
 from dvst.link.concealment import CONCEAL, DECODE, WAIT, ConcealmentPolicy
-from dvst.link.framing import (LINK_HEADER_BYTES, FramerLimits, ReceivedFragment, Reassembler,
-                               combined_snr_db, model_tag, split_frame)
+from dvst.link.framing import (
+    LINK_HEADER_BYTES,
+    FramerLimits,
+    Reassembler,
+    ReceivedFragment,
+    combined_snr_db,
+    model_tag,
+    split_frame,
+)
+from foundation.errors import ProjectError
 
 
 def _frame(index=3, kind="P", k=1000, side=300, seed=0):

@@ -10,11 +10,11 @@ import time
 import numpy as np
 import pytest
 
-from foundation.errors import ProjectError
 from dvst.frames import EncodedFrame
 from dvst.link.framing import BurstMeasurements, FramerLimits, ReceivedFragment, model_tag
 from dvst.link.session import LinkSession, Receiving, RxChain, SessionOptions, Transmitting, TxChain
 from dvst.link.stats import FrameStats
+from foundation.errors import ProjectError
 
 TAG = model_tag("stand-in")
 

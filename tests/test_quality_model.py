@@ -36,9 +36,9 @@ def test_config_puts_the_compute_at_one_eighth(quality):
         load_model_config("quality", rate_block=3)
 
 
-@pytest.mark.parametrize("stage", ["I", 3, 4, 5])
+@pytest.mark.parametrize("stage", ["iframe", "primary_transform", "primary_jscc", "joint"])
 def test_forward_shapes_at_odd_sizes(quality, stage):
-    x = torch.rand(2, 1 if stage == "I" else 3, 3, 72, 100)
+    x = torch.rand(2, 1 if stage == "iframe" else 3, 3, 72, 100)
     out = quality(x, torch.tensor([3.0, 12.0]), stage=stage)
     assert out["x_hat"].shape == x.shape
     assert torch.isfinite(out["cbr"]).all()
@@ -52,7 +52,7 @@ def test_indices_are_shared_within_a_rate_block_and_counted_once(quality):
     h, w = 150, 200
     b = cfg.rate_block
     assert index_grid(cfg, h, w) == (3, 4) and patch_grid(cfg, h, w) == (3 * b, 4 * b)
-    for i, f in enumerate(_frames(3, h, w)):
+    for f in _frames(3, h, w):
         ef = enc.encode(f, 10.0)
         info = unpack(ef.side_info, ef.kind, cfg)
         assert info.idx_pl.shape == (3 * b, 4 * b) and info.idx_ml is None

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dvst.bench.radio import output_snr_db, run_link
-from radio.channel.scenario import ChannelConfig
 from radio.channel.loopback_channel import LoopbackChannel
+from radio.channel.scenario import ChannelConfig
 from radio.preamble import Preamble
 from radio.profile import load_profile
 from radio.receiver import Receiver
@@ -187,10 +187,10 @@ def test_truncated_burst_then_garbage_never_raises(profile):
 def test_channel_step_inside_a_burst(profile, gain):
     # a fade or gain step after the training symbols: the pilots carry the new channel, and the
     # noise map stays truthful on both sides of the step
+    from dvst.bench.radio import random_payload
     from radio.analog import interleaver
     from radio.header import BurstHeader
     from radio.transmitter import Transmitter
-    from dvst.bench.radio import random_payload
 
     rng = np.random.default_rng(22)
     x = random_payload(rng, 100 * profile.n_data)

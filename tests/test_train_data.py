@@ -4,10 +4,18 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from foundation.errors import ProjectError
 from dvst.train.augment import AugmentConfig, ClipSampler, camera_motion, flip_and_reverse, random_crop
-from dvst.train.data import (DataConfig, Sequence, downscale, load_training, load_validation, read_source,
-                             read_vimeo, write_pack)
+from dvst.train.data import (
+    DataConfig,
+    Sequence,
+    downscale,
+    load_training,
+    load_validation,
+    read_source,
+    read_vimeo,
+    write_pack,
+)
+from foundation.errors import ProjectError
 
 
 def _frames(n, h, w, seed=0):

@@ -6,12 +6,12 @@ import torch
 import yaml
 from PIL import Image
 
-from foundation.errors import ProjectError
 from dvst.train import stages
 from dvst.train.checkpoint import load_training, slim
-from dvst.train.recipe import StageConfig, TrainConfig, load_train_config
 from dvst.train.data import DataConfig
 from dvst.train.losses import distortion, msssim_window
+from dvst.train.recipe import StageConfig, TrainConfig, load_train_config
+from foundation.errors import ProjectError
 
 TINY = dict(name="tiny", channels=16, motion_channels=8, context_channels=8, hyper_channels=8,
             jscc_dim=16, motion_jscc_dim=16, swin_depth=1, swin_heads=2, swin_window=2,
@@ -185,9 +185,9 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
     import shutil
 
     from dvst.codec.checkpoint import save
-    from foundation.yaml_config import to_mapping
     from dvst.train.campaign import restore_campaign, save_campaign
     from dvst.train.trainer import build_model, train
+    from foundation.yaml_config import to_mapping
 
     run = train(recipe, max_steps=4, show_progress=False)
     state = load_training(run / "last.pt")
@@ -215,18 +215,19 @@ def test_campaign_moves_to_a_fresh_machine(recipe, tmp_path):
         restore_campaign(camp, tmp_path / "r2", to_mapping(recipe))
 
 
-def test_init_transplants_what_fits_from_another_configuration(recipe, tmp_path, capsys):
+def test_init_transplants_what_fits_from_another_configuration(recipe, tmp_path, caplog):
     from dvst.codec.checkpoint import save
     from dvst.codec.model_config import load_model_config
     from dvst.codec.video import DVSTModel
     from dvst.train.trainer import build_model
 
+    caplog.set_level("INFO", logger="dvst.train")
     torch.manual_seed(1)
     other = DVSTModel(load_model_config(recipe.model, v_primary=[0, 2, 4, 8, 16, 24, 32, 40]))
     save(tmp_path / "other.pt", other)
     recipe.init = str(tmp_path / "other.pt")
     model = build_model(recipe)
-    assert "transplanted" in capsys.readouterr().out
+    assert "transplanted" in caplog.text
     torch.testing.assert_close(model.iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)
     assert model.iframe.link.encoder.bank.weight.shape != other.iframe.link.encoder.bank.weight.shape
     assert not torch.equal(build_model(recipe, init=False).iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)

@@ -13,8 +13,11 @@ import pytest
 zmq = pytest.importorskip("zmq")
 
 from foundation.errors import ProjectError  # noqa: E402
-from radio.devices import ZmqDevice, open_device  # noqa: E402
-from radio.devices import zeromq  # noqa: E402
+from radio.devices import (  # noqa: E402
+    ZmqDevice,
+    open_device,
+    zeromq,  # noqa: E402
+)
 from radio.devices.zeromq import free_tcp_endpoint  # noqa: E402
 
 

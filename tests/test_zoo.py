@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from foundation.errors import ProjectError
 from dvst.zoo import ZOO_DIR, default_name, eta_for_cbr, get_entry, list_models, load_model, pick_for_cbr
+from foundation.errors import ProjectError
 
 MODELS = list_models()
 

@@ -69,7 +69,7 @@ def measure(cfg, model, width: int, height: int, repeat: int) -> dict:
     clock = lambda: (time.perf_counter(), time.process_time())  # noqa: E731
     t = {k: [] for k in ("iframe_encode", "iframe_decode", "pframe_encode", "pframe_decode")}
     # I-frames: encode and decode the first frame again and again
-    for k in range(max(3, repeat // 2)):
+    for _ in range(max(3, repeat // 2)):
         enc.reset()
         dec.reset()
         c0 = clock()
@@ -102,8 +102,8 @@ def measure(cfg, model, width: int, height: int, repeat: int) -> dict:
     dec.reset()
     for kind, frame in (("iframe", frames[0]), ("pframe", frames[1])):
         coded = []
-        out[f"{kind}_encode_macs_per_pixel"] = _macs(lambda: coded.append(enc.encode(frame, 10.0))) / n_pix
-        out[f"{kind}_decode_macs_per_pixel"] = _macs(lambda: dec.decode(rx(coded[0]))) / n_pix
+        out[f"{kind}_encode_macs_per_pixel"] = _macs(lambda c=coded, f=frame: c.append(enc.encode(f, 10.0))) / n_pix
+        out[f"{kind}_decode_macs_per_pixel"] = _macs(lambda c=coded: dec.decode(rx(c[0]))) / n_pix
     return out
 
 

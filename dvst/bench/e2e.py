@@ -13,8 +13,8 @@ run in parallel threads, so the shares say what to optimise, not what adds up to
 
 from __future__ import annotations
 
-from dvst.errors import DvstError
 from dvst.console import add_json_flag, print_table, write_json
+from dvst.errors import DvstError
 
 
 def register(sub) -> None:

@@ -40,8 +40,8 @@ def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, 
     in turn. gap: range of zero samples before each burst. skip: drop this many received
     samples before the receiver starts (reception starting mid-stream).
     """
-    from radio.channel.scenario import ChannelConfig
     from radio.channel.loopback_channel import LoopbackChannel
+    from radio.channel.scenario import ChannelConfig
     from radio.header import BurstHeader
     from radio.receiver import Receiver
     from radio.transmitter import Transmitter

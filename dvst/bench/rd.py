@@ -26,9 +26,9 @@ import math
 import sys
 from pathlib import Path
 
-from foundation.errors import ProjectError
 from dvst.console import add_json_flag, progress, write_json
 from dvst.errors import DvstError
+from foundation.errors import ProjectError
 
 FIGURES = ("rd", "snr", "rayleigh", "gop")
 
@@ -207,14 +207,15 @@ def markdown_table(report: dict) -> str:
         return "—" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f.format(x)
 
     for name, inp in report["inputs"].items():
-        for s, e in inp["schemes"].items():
+        for e in inp["schemes"].values():
             pts = "; ".join(f"{p['cbr']:.4f}→{p['psnr_db']:.2f}" for p in e.get("points", [])) or "—"
             bd = e.get("bd_rate_vs_h264_ldpc")
             snr_pts = e.get("snr", {}).get("points", [])
             at = next((p["psnr_db"] for p in snr_pts if p["snr_db"] == snr), None)
             ends = f"{fmt(snr_pts[0]['psnr_db'])} / {fmt(snr_pts[-1]['psnr_db'])}" if snr_pts else "—"
             ray = next((p["psnr_db"] for p in e.get("rayleigh", {}).get("points", []) if p["snr_db"] == snr), None)
-            lines.append(f"| {name} | {e['label']} | {pts} | {fmt(bd, '{:+.1f} %')} | {fmt(at)} | {ends} | {fmt(ray)} |")
+            lines.append(f"| {name} | {e['label']} | {pts} | {fmt(bd, '{:+.1f} %')} | {fmt(at)} | {ends} "
+                         f"| {fmt(ray)} |")
     return "\n".join(lines)
 
 

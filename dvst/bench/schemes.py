@@ -15,8 +15,9 @@ zoo) and ``dvst:NAME`` (one zoo model) are registered; :func:`get_scheme` resolv
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 from baselines import separation
 from baselines.sweep import ClipBench, Point, envelope

@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 
 from dvst.codec.model_config import ModelConfig, config_from_mapping
-from foundation.yaml_config import to_mapping
 from dvst.errors import DvstError
+from foundation.yaml_config import to_mapping
 
 FORMAT = "dvst-codec-1"
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dvst.codec.model_config import LATENT_STRIDE
 from dvst.codec.layers import ResidualBlock, conv
+from dvst.codec.model_config import LATENT_STRIDE
 from dvst.codec.motion import resample_flow, warp
 
 

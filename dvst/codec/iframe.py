@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dvst.codec.model_config import ModelConfig
 from dvst.codec.jscc import JSCCLink
+from dvst.codec.model_config import ModelConfig
 from dvst.codec.transforms import AnalysisTransform, SynthesisTransform
 
 

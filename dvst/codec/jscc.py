@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.symbol_channel import normalise_power
 from dvst.codec.entropy import ContextualPrior
 from dvst.codec.layers import ChannelNorm, SwinBlock, conv
+from dvst.codec.symbol_channel import normalise_power
 
 
 class SNRModulation(nn.Module):

@@ -11,8 +11,8 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from foundation.yaml_config import from_mapping, load_dataclass, shipped, to_mapping
 from dvst.errors import DvstError
+from foundation.yaml_config import from_mapping, load_dataclass, shipped, to_mapping
 
 #: The latent stride of every analysis transform (paper Fig. 4: four stride-2 layers).
 LATENT_STRIDE = 16

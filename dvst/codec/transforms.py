@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.model_config import LATENT_STRIDE
 from dvst.codec.layers import GDN, ChannelNorm, ResidualBlock, SubpelConv, conv
+from dvst.codec.model_config import LATENT_STRIDE
 
 
 class AnalysisTransform(nn.Module):
@@ -40,7 +40,7 @@ class AnalysisTransform(nn.Module):
         self.embed = nn.Conv2d(cin, channels, self.unshuffle, stride=self.unshuffle)
         layers: list[nn.Module] = [conv(channels + context_channels, channels, 3)]
         layers += [ResidualBlock(channels) for _ in range(blocks)]
-        for i in range(n_down):
+        for _ in range(n_down):
             layers += [GDN(channels), conv(channels, channels, 3, 2)]
         layers.append(ChannelNorm(channels))
         self.net = nn.Sequential(*layers)
@@ -61,7 +61,7 @@ class SynthesisTransform(nn.Module):
         self.shuffle = stride // out_stride
         n_up = int(math.log2(LATENT_STRIDE // stride))
         layers: list[nn.Module] = []
-        for i in range(n_up):
+        for _ in range(n_up):
             layers += [GDN(channels, inverse=True), SubpelConv(channels, channels)]
         self.up = nn.Sequential(*layers)
         self.head = nn.Sequential(conv(channels + context_channels, channels, 3), nn.LeakyReLU(0.1),

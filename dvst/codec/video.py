@@ -15,13 +15,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dvst.codec.symbol_channel import snr_tensor, transmit
-from dvst.codec.model_config import ModelConfig
 from dvst.codec.context import CodewordContext, FeatureContext
 from dvst.codec.iframe import IFrameCodec, primary_link
 from dvst.codec.jscc import JSCCLink
+from dvst.codec.model_config import ModelConfig
 from dvst.codec.motion import FlowNet, motion_link, resample_flow, warp
 from dvst.codec.sideinfo import CodedFrame, SideInfo, model_id, pack, side_symbols_for, unpack
+from dvst.codec.stages import stage_plan
+from dvst.codec.symbol_channel import snr_tensor, transmit
 from dvst.codec.transforms import AnalysisTransform, SynthesisTransform
 from dvst.errors import DvstError
 from dvst.frames import ReceivedFrame
@@ -38,41 +39,9 @@ class Reference:
     y: torch.Tensor | None = None
     feat: torch.Tensor | None = None
 
-    def detach(self) -> "Reference":
+    def detach(self) -> Reference:
         d = lambda t: None if t is None else t.detach()  # noqa: E731
         return Reference(d(self.x), d(self.y), d(self.feat))
-
-
-@dataclass(frozen=True)
-class StagePlan:
-    """What one of the paper's progressive training stages runs and trains (§III-B)."""
-
-    trains: tuple[str, ...]        # sub-networks with gradients (names of DVSTModel children)
-    motion_jscc: bool              # the motion link goes through its JSCC and the channel
-    primary: bool                  # the primary link runs at all
-    primary_jscc: bool             # the primary link goes through its JSCC and the channel
-    lossless_reference: bool       # x̌_{t−1} = x̂_{t−1} = x_{t−1}
-    detach_reference: bool         # no gradient through the reference chain (True except stage 5)
-
-
-_MOTION = ("flow", "motion_g_a", "motion_g_s", "motion_link")
-_PRIMARY_NT = ("g_a", "g_s", "phi")
-STAGES: dict[str, StagePlan] = {
-    "I": StagePlan(("iframe",), False, False, False, True, True),
-    "1": StagePlan(("flow", "motion_g_a", "motion_g_s", "motion_link.prior"),
-                   False, False, False, True, True),
-    "2": StagePlan(_MOTION, True, False, False, True, True),
-    "3": StagePlan(_PRIMARY_NT + ("link.prior",), True, True, False, True, True),
-    "4": StagePlan(_PRIMARY_NT + ("link", "gamma"), True, True, True, False, True),
-    "5": StagePlan(_MOTION + _PRIMARY_NT + ("link", "gamma"), True, True, True, False, False),
-}
-
-
-def stage_plan(stage) -> StagePlan:
-    key = str(stage)
-    if key not in STAGES:
-        raise DvstError(f"unknown training stage {stage!r}; use one of {', '.join(STAGES)}")
-    return STAGES[key]
 
 
 def pad_frames(x: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -255,7 +224,7 @@ class DVSTModel(nn.Module):
             n += 1
         return n
 
-    def set_stage(self, stage) -> list[nn.Parameter]:
+    def set_stage(self, stage: str) -> list[nn.Parameter]:
         """Freeze everything but the sub-networks stage ``stage`` trains; returns those parameters."""
         plan = stage_plan(stage)
         for p in self.parameters():
@@ -270,16 +239,17 @@ class DVSTModel(nn.Module):
                 params.append(p)
         return params
 
-    def forward(self, frames: torch.Tensor, snr_db, channel: str = "awgn", stage=5,
+    def forward(self, frames: torch.Tensor, snr_db, channel: str = "awgn", stage: str = "joint",
                 eta: float | None = None, eta_motion: float | None = None,
                 lossless_reference: bool | None = None, detach_reference: bool | None = None,
                 generator: torch.Generator | None = None) -> dict:
         """Training forward over GOP snippets; see docs/codec.md for the keys per stage.
 
         frames: float [B, T, 3, H, W] in [0, 1] (any H, W: padded, outputs cropped back);
-        snr_db: a number or [B] values; channel: "awgn" | "rayleigh"; stage: "I", 1…5 (the
-        paper's progressive stages; sets ``requires_grad`` of the sub-networks, runs only what
-        the stage needs). ``lossless_reference``/``detach_reference`` override the stage's
+        snr_db: a number or [B] values; channel: "awgn" | "rayleigh"; stage: a name of
+        ``dvst.codec.stages.STAGES`` (the paper's progressive stages; sets ``requires_grad`` of
+        the sub-networks, runs only what the stage needs). ``lossless_reference`` and
+        ``detach_reference`` override the stage's
         defaults. Frame 0 is the I-frame (or the lossless reference); frames 1… are P-frames.
         """
         if frames.dim() != 5 or frames.shape[2] != 3:
@@ -292,7 +262,7 @@ class DVSTModel(nn.Module):
         b, t, _, h, w = frames.shape
         x_all = pad_frames(frames, self.config.pad_multiple)
         snr = snr_tensor(snr_db, b, frames.device)
-        if str(stage) == "I":
+        if plan.intra:
             out = self._forward_iframe(x_all.flatten(0, 1), snr.repeat_interleave(t), channel, eta, generator)
             out = {k: v.unflatten(0, (b, t)) for k, v in out.items()}
         else:

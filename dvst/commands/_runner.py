@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from dvst.console import count_arg, print_table, progress, write_json
 from dvst.errors import DvstError, Terminated

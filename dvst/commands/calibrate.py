@@ -117,7 +117,8 @@ def summary_rows(cal) -> list[tuple[str, object]]:
     if q is not None:
         rows.append(("IQ imbalance", f"{q.gain_db:+.3f} dB, {q.phase_deg:+.2f} deg "
                                      f"(image rejection {q.image_rejection_db:.1f} dB)"))
-        rows.append(("DC offset", f"I {q.dc_offset[0]:+.5f}, Q {q.dc_offset[1]:+.5f} FS at RX gain {q.rx_gain_db:g} dB"))
+        rows.append(("DC offset", f"I {q.dc_offset[0]:+.5f}, Q {q.dc_offset[1]:+.5f} FS "
+                                  f"at RX gain {q.rx_gain_db:g} dB"))
     g = cal.gain
     if g is not None and g.tx_gain_db is not None:
         met = "met" if g.target_met else "NOT met"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dvst.commands._runner import add_run_flags
 from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.link_config import add_link_flags, link_config
-from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -17,7 +17,8 @@ def register(sub) -> None:
                    help="video file, PNG folder, .yuv (with --size) or 'demo' (default)")
     add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
                    "radio", "seed", "size", "tx_endpoint", "rx_endpoint", "zmq_pattern")
-    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write original | reconstruction side by side")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT),
+                   help="write original | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")
     p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
                    help="run the window headless until the last frame and save it as PNG")
@@ -28,8 +29,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.factory import loopback_session
     from dvst.commands._runner import finish, run_command
+    from dvst.link.factory import loopback_session
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)

@@ -29,9 +29,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foundation.yaml_config import to_mapping
     from dvst.errors import DvstError
     from dvst.zoo import default_name, list_models, pick_for_cbr
+    from foundation.yaml_config import to_mapping
 
     if args.add:
         from dvst.train.publish import add_model

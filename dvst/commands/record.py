@@ -25,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.factory import record_session
     from dvst.commands._runner import finish, run_session
+    from dvst.link.factory import record_session
 
     cfg = link_config(args)
     if cfg.frames is None and args.input == "demo":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dvst.commands._runner import add_run_flags
 from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.link_config import add_link_flags, link_config
-from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -15,7 +15,8 @@ def register(sub) -> None:
                     "sample rate), with the same concealment as a live receiver.")
     p.add_argument("capture", metavar="CAPTURE.sigmf-meta", help="the recording")
     p.add_argument("--reference", metavar="INPUT", help="the transmitted video, for PSNR / MS-SSIM")
-    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="write reference | reconstruction side by side")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT),
+                   help="write reference | reconstruction side by side")
     add_link_flags(p, "model", "radio", "sample_rate", "frames", "size")
     add_json_flag(p)
     add_run_flags(p)
@@ -24,8 +25,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.factory import replay_session
     from dvst.commands._runner import run_command
+    from dvst.link.factory import replay_session
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import argparse
+import logging
 import os
 
 from dvst.console import add_config_flag, require_positive
@@ -92,8 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if args.campaign:
         from pathlib import Path
 
-        from foundation.yaml_config import to_mapping
         from dvst.train.campaign import restore_campaign
+        from foundation.yaml_config import to_mapping
 
         last = Path(cfg.out_dir) / cfg.name / "last.pt"
         if not last.exists() and not args.no_resume:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dvst.commands._runner import add_run_flags
 from dvst.console import VIDEO_OUT, add_config_flag, add_json_flag, output_path
 from dvst.link.link_config import add_link_flags, link_config
-from dvst.commands._runner import add_run_flags
 
 
 def register(sub) -> None:
@@ -14,11 +14,13 @@ def register(sub) -> None:
                     "--uri, paced at the video's frame rate. Run `dvst rx` on a second board, or "
                     "add --cable to receive on the same board (TX cabled to RX through an attenuator).")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
-    add_link_flags(p, "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate", "tx_gain_db", "rx_gain_db", "calibration", "snr_db",
+    add_link_flags(p, "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate",
+                   "tx_gain_db", "rx_gain_db", "calibration", "snr_db",
                    "frames", "model", "cbr", "gop", "radio", "size")
     p.add_argument("--cable", action="store_true",
                    help="also receive on the same board (one Pluto, TX cabled to RX)")
-    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT), help="with --cable: write original | reconstruction")
+    p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT),
+                   help="with --cable: write original | reconstruction")
     add_json_flag(p)
     add_run_flags(p)
     add_config_flag(p)
@@ -26,8 +28,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from dvst.link.factory import tx_session
     from dvst.commands._runner import run_command
+    from dvst.link.factory import tx_session
     from dvst.link.sinks import VideoFileSink
 
     cfg = link_config(args)

@@ -7,7 +7,7 @@ which is what the motion link of the codec has to follow.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
 from dvst.errors import DvstError
+from foundation.errors import ParameterError
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".avi", ".mov", ".webm", ".y4m", ".m4v", ".ts", ".h264", ".hevc", ".265", ".264"}
 
@@ -59,10 +60,10 @@ def parse_size(size: str | tuple[int, int] | None) -> tuple[int, int] | None:
     try:
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
-        raise DvstError(f"--size must look like 416x240, got {size!r}") from None
+        raise ParameterError("size", f"size must look like 416x240, got {size!r}") from None
     if w <= 0 or h <= 0 or w % 2 or h % 2:
-        raise DvstError(f"--size must be positive and even for YUV 4:2:0, got {size!r}")
-    check_frame_size(w, h, "--size")
+        raise ParameterError("size", f"size must be positive and even for YUV 4:2:0, got {size!r}")
+    check_frame_size(w, h, "size")
     return w, h
 
 
@@ -152,7 +153,7 @@ def yuv420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _yuv_source(path: Path, size: tuple[int, int] | None, max_frames: int | None) -> FrameSource:
     if size is None:
-        raise DvstError(f"{path}: raw YUV needs --size WxH")
+        raise ParameterError("size", f"{path}: raw YUV needs size WxH")
     w, h = size
     frame_bytes = w * h * 3 // 2
     total = path.stat().st_size
@@ -160,8 +161,8 @@ def _yuv_source(path: Path, size: tuple[int, int] | None, max_frames: int | None
         raise DvstError(f"{path}: smaller than one {w}x{h} YUV 4:2:0 frame")
     n, rest = divmod(total, frame_bytes)
     if rest:
-        raise DvstError(f"{path}: {total} bytes is not a whole number of {w}x{h} YUV 4:2:0 frames "
-                        f"({n} frames and {rest} bytes more); is --size right?")
+        raise ParameterError("size", f"{path}: {total} bytes is not a whole number of {w}x{h} YUV 4:2:0 "
+                                     f"frames ({n} frames and {rest} bytes more); is size right?")
     if max_frames:
         n = min(n, max_frames)
 
@@ -232,8 +233,9 @@ def write_video(path: str | os.PathLike, frames, fps: float = 25.0, crf: int = 1
     second) or in Matroska: memory does not grow with the length, and a run killed without
     warning leaves a playable file up to its last fragment.
     """
-    import av
     from fractions import Fraction
+
+    import av
 
     frames = iter(frames)
     first = next(frames, None)

@@ -10,6 +10,7 @@ import numpy as np
 from dvst.errors import DvstError
 from dvst.link.link_config import LinkConfig
 from dvst.link.phy import channel_config
+from foundation.errors import ParameterError
 from radio.devices.base import Device  # numpy only: the device interface, not a back-end
 
 
@@ -151,10 +152,10 @@ def open_radio(cfg: LinkConfig, uri: str | None, profile, transmit: bool, receiv
         return open_pluto(cfg, uri, profile)
     from radio.devices import open_device
 
-    need = [name for name, want, have in (("--tx-endpoint", transmit, cfg.tx_endpoint),
-                                          ("--rx-endpoint", receive, cfg.rx_endpoint)) if want and not have]
+    need = [name for name, want, have in (("tx_endpoint", transmit, cfg.tx_endpoint),
+                                          ("rx_endpoint", receive, cfg.rx_endpoint)) if want and not have]
     if need:
-        raise DvstError(f"the zmq device needs {' and '.join(need)} (e.g. tcp://127.0.0.1:5555)")
+        raise ParameterError(need[0], f"the zmq device needs {need[0]} (e.g. tcp://127.0.0.1:5555)")
     return open_device("zmq", profile=profile, tx_endpoint=cfg.tx_endpoint if transmit else None,
                        rx_endpoint=cfg.rx_endpoint if receive else None, pattern=cfg.zmq_pattern)
 
@@ -177,7 +178,7 @@ def open_pluto(cfg: LinkConfig, uri: str | None, profile):
     from radio.devices import open_device
 
     if not uri:
-        raise DvstError("--uri is needed for a PlutoSDR (e.g. ip:192.168.2.1 or usb:1.5.5)")
+        raise ParameterError("uri", "uri is needed for a PlutoSDR (e.g. ip:192.168.2.1 or usb:1.5.5)")
     options = {}
     if cfg.device == "fake-pluto":
         options = {"channel": channel_config(cfg, profile), "seed": cfg.seed}

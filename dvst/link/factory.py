@@ -8,14 +8,30 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from dvst.errors import DvstError
 from dvst.link.codec import Codec, load_codec
+from dvst.link.devices import (
+    ChunkedTx,
+    GatedRx,
+    ReplayDevice,
+    SigMFRecorder,
+    open_radio,
+    radio_name,
+    recorder_factory,
+    set_loopback_channel,
+)
 from dvst.link.link_config import LinkConfig
-from dvst.link.devices import (ChunkedTx, GatedRx, ReplayDevice, SigMFRecorder, open_radio, radio_name,
-                               recorder_factory, set_loopback_channel)
 from dvst.link.phy import PhyModem, apply_calibration, channel_config, load_radio_profile
-from dvst.link.session import (LinkSession, LiveControls, Receiving, RxChain, SessionInfo, SessionOptions,
-                               Transmitting, TxChain)
+from dvst.link.session import (
+    LinkSession,
+    LiveControls,
+    Receiving,
+    RxChain,
+    SessionInfo,
+    SessionOptions,
+    Transmitting,
+    TxChain,
+)
+from foundation.errors import ParameterError
 
 
 def _options(cfg: LinkConfig) -> SessionOptions:
@@ -155,8 +171,9 @@ def replay_session(path, cfg: LinkConfig, reference=None, sinks=(), codec: Codec
     dev = ReplayDevice(path, profile)
     try:
         if abs(dev.sample_rate - profile.sample_rate) > 1:
-            raise DvstError(f"{path}: recorded at {dev.sample_rate:g} S/s, the radio profile runs at "
-                            f"{profile.sample_rate:g} S/s (use --radio or --sample-rate)")
+            raise ParameterError("sample_rate", f"{path}: recorded at {dev.sample_rate:g} S/s, the radio profile "
+                                                f"runs at {profile.sample_rate:g} S/s (choose another radio "
+                                                f"profile, or set sample_rate)")
         session = rx_session(cfg, reference=reference, sinks=sinks, device=dev,
                              device_name=f"replay {Path(path).name}", profile=profile, codec=codec)
     except BaseException:

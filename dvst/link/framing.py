@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.frames import EncodedFrame, ReceivedFrame
+from foundation.errors import ProjectError
 
 LINK_VERSION = 1
 _LINK_HEADER = struct.Struct(">BHIH")

@@ -10,8 +10,9 @@ import argparse
 import math
 from dataclasses import dataclass, fields
 
-from foundation.yaml_config import from_mapping, load_yaml, resolve_config
 from dvst.errors import DvstError
+from foundation.errors import ParameterError
+from foundation.yaml_config import from_mapping, load_yaml, resolve_config
 
 
 @dataclass
@@ -55,17 +56,17 @@ class LinkConfig:
         for name in ("snr_db", "cfo_ppm", "sfo_ppm", "lo_hz", "sample_rate", "tx_gain_db", "rx_gain_db"):
             v = getattr(self, name)
             if v is not None and not math.isfinite(v):  # NaN passes every range check below
-                raise DvstError(f"{name} must be a finite number, got {v}")
+                raise ParameterError(name, f"{name} must be a finite number, got {v}")
         if self.seed < 0:
-            raise DvstError(f"seed must be >= 0, got {self.seed}")
+            raise ParameterError("seed", f"seed must be >= 0, got {self.seed}")
         if self.gop < 1:
-            raise DvstError(f"gop must be >= 1, got {self.gop}")
+            raise ParameterError("gop", f"gop must be >= 1, got {self.gop}")
         if self.frames is not None and self.frames < 1:
-            raise DvstError(f"--frames must be >= 1, got {self.frames}")
+            raise ParameterError("frames", f"frames must be >= 1, got {self.frames}")
         if self.cbr is not None and not 0 < self.cbr < 1:
-            raise DvstError(f"--cbr must be between 0 and 1, got {self.cbr}")
+            raise ParameterError("cbr", f"cbr must be between 0 and 1, got {self.cbr}")
         if not -30 <= self.snr_db <= 60:
-            raise DvstError(f"--snr must be in -30 .. 60 dB, got {self.snr_db}")
+            raise ParameterError("snr_db", f"snr_db must be in -30 .. 60 dB, got {self.snr_db}")
         if self.device not in ("pluto", "fake-pluto", "zmq"):
             raise DvstError(f"device must be pluto, fake-pluto or zmq, got {self.device!r}")
         if self.zmq_pattern not in ("pushpull", "pubsub"):
@@ -77,7 +78,8 @@ class LinkConfig:
 def add_link_flags(p: argparse.ArgumentParser, *names: str) -> None:
     """Add the flags ``names`` (LinkConfig keys) to a parser, all defaulting to None."""
     helps = {
-        "model": ("--model", dict(metavar="NAME", help="zoo model, checkpoint file or model config (default: the shipped model)")),
+        "model": ("--model", dict(metavar="NAME", help="zoo model, checkpoint file or model config "
+                                                       "(default: the shipped model)")),
         "cbr": ("--cbr", dict(type=float, metavar="R", help="target payload CBR (picks model and eta)")),
         "gop": ("--gop", dict(type=int, help="GOP length (default 4)")),
         "radio": ("--radio", dict(metavar="PROFILE", help="radio profile name or YAML (default: default)")),
@@ -104,7 +106,8 @@ def add_link_flags(p: argparse.ArgumentParser, *names: str) -> None:
         "tx_uri": ("--tx-uri", dict(help="URI of a second Pluto used as transmitter")),
         "lo_hz": ("--lo", dict(type=float, dest="lo_hz", metavar="HZ", help="carrier frequency in Hz")),
         "sample_rate": ("--sample-rate", dict(type=float, metavar="HZ", help="sample rate in Hz")),
-        "tx_gain_db": ("--tx-gain", dict(type=float, dest="tx_gain_db", metavar="DB", help="TX hardware gain (<= 0 dB)")),
+        "tx_gain_db": ("--tx-gain", dict(type=float, dest="tx_gain_db", metavar="DB",
+                                         help="TX hardware gain (<= 0 dB)")),
         "rx_gain_db": ("--rx-gain", dict(type=float, dest="rx_gain_db", metavar="DB", help="RX hardware gain in dB")),
         "calibration": ("--calibration", dict(metavar="FILE.yaml", help="calibration profile from dvst calibrate")),
     }

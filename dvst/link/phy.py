@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from dvst.errors import DvstError
-from dvst.link.link_config import LinkConfig
 from dvst.link.framing import BurstMeasurements, FramerLimits, ReceivedFragment
+from dvst.link.link_config import LinkConfig
+from foundation.errors import ParameterError
 
 CONSTELLATION_POINTS = 2000   # per kind, what the GUI draws
 
@@ -125,7 +125,7 @@ def apply_calibration(cfg: LinkConfig, profile):
     try:
         from calibration import apply_profile
     except ImportError:
-        raise DvstError("--calibration needs the calibration package (dvst calibrate), not installed") from None
+        raise ParameterError("calibration", "calibration needs a package that is not installed") from None
     calibrated = apply_profile(profile, cfg.calibration)
     # gains the user typed win over the calibrated operating point
     typed = {k: getattr(cfg, k) for k in ("tx_gain_db", "rx_gain_db") if getattr(cfg, k) is not None}

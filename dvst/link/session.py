@@ -22,12 +22,11 @@ import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numpy as np
 
-from foundation.errors import ProjectError
 from dvst.errors import DvstError
 from dvst.eval.metrics import psnr_db
 from dvst.frames import EncodedFrame
@@ -36,6 +35,7 @@ from dvst.link.features import CountsTraffic, Flushable, Interruptible, ReportsI
 from dvst.link.framing import AssembledFrame, Reassembler, parse_link_header, split_frame
 from dvst.link.sinks import LatestQueueSink, Sink, SummarySink
 from dvst.link.stats import FrameStats
+from foundation.errors import ProjectError
 
 log = logging.getLogger(__name__)
 
@@ -298,7 +298,7 @@ class LinkSession:
         self.rx_samples = 0
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "LinkSession":
+    def start(self) -> LinkSession:
         if self._t_start is not None:
             raise DvstError("a link session runs once; build a new one to run again")
         self._t_start = time.perf_counter()
@@ -326,7 +326,7 @@ class LinkSession:
         """Close something the session depends on (a device) when it stops, after its threads."""
         self._closers.append(close)
 
-    def __enter__(self) -> "LinkSession":
+    def __enter__(self) -> LinkSession:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -670,7 +670,7 @@ class LinkSession:
             s.put(st)
         self._emitted += 1
         if self.tx is None and self.max_frames and self._emitted >= self.max_frames:
-            self._stop.set()  # a receiver alone stops after --frames frames
+            self._stop.set()  # a receiver alone stops after max_frames frames
 
 
 def _torch_threads(n: int | None) -> None:

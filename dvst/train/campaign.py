@@ -16,8 +16,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from foundation.yaml_config import from_mapping, load_yaml, to_mapping
 from dvst.errors import DvstError
+from foundation.yaml_config import from_mapping, load_yaml, to_mapping
 
 LOGS = ("train.csv", "val.csv")
 

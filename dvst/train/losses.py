@@ -3,7 +3,8 @@
 Units (one choice, used by every stage and every shipped model):
 - ``D`` is the MSE of pixel values in [0, 1] (PSNR models) or 1 − MS-SSIM (MS-SSIM models), per
   frame, averaged over the batch.
-- ``k`` (assembled per stage in :mod:`dvst.train.stages`) is the channel bandwidth of a frame as a CBR: complex channel symbols per source value
+- ``k`` (assembled per stage in :mod:`dvst.train.stages`) is the channel bandwidth of a frame as
+  a CBR: complex channel symbols per source value
   (H·W·3), the paper's CBR. So λ is the price of one unit of CBR in units of D; the shipped
   PSNR ladder uses λ of order 10⁻² … 10⁻¹ (``dvst/train/recipes/*.yaml``). The paper's own λ values
   (256 … 16) multiply its un-normalised channel dimension and are not comparable numbers.
@@ -11,7 +12,7 @@ Units (one choice, used by every stage and every shipped model):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

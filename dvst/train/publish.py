@@ -1,7 +1,8 @@
 """Publishing a finished training run into the zoo: copy its weights, measure them, update
 dvst/zoo/models.yaml (`dvst models --add`).
 
-Weights are stored in float16 (half the size; loaded into float32 models). The figures come from :func:`dvst.eval.codec_sim.evaluate` on the run's validation clips (never
+Weights are stored in float16 (half the size; loaded into float32 models). The figures come from
+:func:`dvst.eval.codec_sim.evaluate` on the run's validation clips (never
 seen in training), GOP 4, seeded channel: quality and payload CBR at 10 dB, CBR and PSNR at several
 bandwidth scales η (for :func:`dvst.zoo.pick_for_cbr`), and PSNR from 0 to 20 dB.
 """
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from foundation.yaml_config import load_yaml, to_mapping
 from dvst.errors import DvstError
 from dvst.zoo import REGISTRY, ZOO_DIR, Measured, ZooEntry, read_registry
+from foundation.yaml_config import load_yaml, to_mapping
 
 ETA_FACTORS = (0.25, 0.5, 1.0, 2.0, 4.0)
 SNR_SWEEP = (0.0, 5.0, 10.0, 15.0, 20.0)
@@ -40,9 +41,9 @@ def add_model(run_dir: str | Path, name: str, data_root: str | None = None, defa
     import yaml
 
     from dvst.codec.checkpoint import load, save
-    from foundation.yaml_config import from_mapping
-    from dvst.train.recipe import TrainConfig
     from dvst.train.data import load_validation
+    from dvst.train.recipe import TrainConfig
+    from foundation.yaml_config import from_mapping
 
     run_dir = Path(run_dir)
     weights = run_dir / "model.pt"

@@ -1,7 +1,7 @@
 """Training recipes: ``dvst/train/recipes/NAME.yaml`` onto :class:`TrainConfig`.
 
 A recipe names the model size, the distortion metric, λ, the SNR range, the data and the list
-of stages (each one of :data:`dvst.train.stages.STAGE_NAMES`, with its step count). Unknown keys
+of stages (each one of :data:`dvst.codec.stages.STAGES`, with its step count). Unknown keys
 and impossible values are one-line DvstErrors.
 """
 
@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from foundation.yaml_config import load_dataclass, shipped
+from dvst.codec.stages import STAGES
 from dvst.errors import DvstError
 from dvst.train.augment import AugmentConfig
 from dvst.train.data import DataConfig
+from foundation.yaml_config import load_dataclass, shipped
 
-STAGE_NAMES = ("iframe", "motion_transform", "motion_jscc", "primary_transform", "primary_jscc", "joint")
+STAGE_NAMES = tuple(STAGES)  # the one table: dvst.codec.stages
 
 
 @dataclass

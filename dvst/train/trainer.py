@@ -11,8 +11,8 @@ A run lives in ``OUT_DIR/NAME/``: ``last.pt`` (the training checkpoint, resumed 
 
 from __future__ import annotations
 
-import logging
 import csv
+import logging
 import math
 import os
 import time
@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from foundation.yaml_config import to_mapping
 from dvst.errors import DvstError
 from dvst.train import stages
 from dvst.train.augment import ClipSampler
 from dvst.train.checkpoint import load_training, save_training
+from dvst.train.data import describe, load_validation, load_validation_photos
+from dvst.train.data import load_training as load_sequences
 from dvst.train.recipe import StageConfig, TrainConfig, stage_lr
-from dvst.train.data import describe, load_training as load_sequences, load_validation, load_validation_photos
+from foundation.yaml_config import to_mapping
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
         (run_dir / "config.yaml").write_text(yaml.safe_dump(to_mapping(cfg), sort_keys=False))
         log.info(f"{cfg.name}: {describe(seqs)}; validation: "
                  f"{', '.join(c.name for c in val_clips + val_photos) or 'none'}; device {device}, world {world}")
-    log = _CSV(run_dir / "train.csv", TRAIN_FIELDS) if rank == 0 else None
+    tlog = _CSV(run_dir / "train.csv", TRAIN_FIELDS) if rank == 0 else None
     vlog = _CSV(run_dir / "val.csv", VAL_FIELDS) if rank == 0 else None
     rng = np.random.default_rng([cfg.seed, rank, global_step])
     last_ckpt = time.monotonic()
@@ -272,7 +273,7 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
                 if rank == 0 and (step + 1) % cfg.log_every == 0:
                     mean = {k: float(np.mean(v)) for k, v in acc.items()}
                     acc = {}
-                    log.write({"time_s": elapsed(), "stage": sc.name, "step": step + 1, "global_step": global_step,
+                    tlog.write({"time_s": elapsed(), "stage": sc.name, "step": step + 1, "global_step": global_step,
                                "loss": mean["loss"], "d": mean["d"], "psnr_db": mean.get("psnr_db", ""),
                                "cbr": mean.get("cbr", ""), "cbr_motion": mean.get("cbr_motion", ""),
                                "snr_db": float(snr.mean()), "lr": lr})

@@ -10,12 +10,12 @@ curve), which :func:`pick_for_cbr` interpolates to meet a target CBR; PSNR from 
 from __future__ import annotations
 
 import math
-from importlib import resources
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-from foundation.yaml_config import from_mapping, load_yaml
 from dvst.errors import DvstError
+from foundation.yaml_config import from_mapping, load_yaml
 
 ZOO_DIR = resources.files("dvst.zoo")        # a package resource: any install layout
 REGISTRY = ZOO_DIR.joinpath("models.yaml")

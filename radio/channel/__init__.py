@@ -7,8 +7,8 @@ Samples are complex, in full-scale units (|I|, |Q| <= 1.0 is the DAC/ADC range).
 """
 
 from radio.channel.awgn import noise_variance
-from radio.channel.scenario import ChannelConfig, load_channel_config
 from radio.channel.loopback_channel import LoopbackChannel
 from radio.channel.multipath import TDL_PROFILES
+from radio.channel.scenario import ChannelConfig, load_channel_config
 
 __all__ = ["ChannelConfig", "LoopbackChannel", "TDL_PROFILES", "load_channel_config", "noise_variance"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel.awgn import complex_normal
+from radio.errors import RadioError
 
 
 class BlockRayleigh:

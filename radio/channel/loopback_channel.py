@@ -17,18 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel.adc import PlutoADC
 from radio.channel.awgn import AWGN, noise_variance
 from radio.channel.cfo import FrequencyOffset
-from radio.channel.scenario import ChannelConfig
 from radio.channel.dac import PlutoDAC
 from radio.channel.dc_offset import DCOffset
 from radio.channel.iq_imbalance import IQImbalance
 from radio.channel.multipath import TDL_PROFILES, TappedDelayLine
 from radio.channel.phase_noise import WienerPhaseNoise
+from radio.channel.scenario import ChannelConfig
 from radio.channel.sfo import SampleClockOffset
 from radio.channel.timing import Overflow, StartOffset
+from radio.errors import RadioError
 
 
 class LoopbackChannel:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel.fading import BlockRayleigh
+from radio.errors import RadioError
 
 # (delays in ns, powers in dB): 3GPP TS 36.101 Annex B.2 (EPA, EVA, ETU) and ITU-R M.1225
 # indoor office A and B; "flat" is a single path (flat fading when combined with block_rayleigh).

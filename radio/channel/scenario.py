@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foundation.yaml_config import load_dataclass, shipped
-from radio.errors import RadioError
 from radio.channel.multipath import TDL_PROFILES
+from radio.errors import RadioError
 
 
 @dataclass
@@ -102,7 +102,7 @@ class ChannelConfig:
         """Sample-clock offset applied, ppm (explicit ``sfo_ppm`` or ``clock_ppm``)."""
         return self.sfo_ppm if self.sfo_ppm is not None else self.clock_ppm
 
-    def replace(self, **changes: Any) -> "ChannelConfig":
+    def replace(self, **changes: Any) -> ChannelConfig:
         """A copy with some fields changed (validated again)."""
         unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
         if unknown:
@@ -110,8 +110,8 @@ class ChannelConfig:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def for_profile(cls, profile, base: "ChannelConfig | str | os.PathLike | None" = None,
-                    **overrides: Any) -> "ChannelConfig":
+    def for_profile(cls, profile, base: ChannelConfig | str | os.PathLike | None = None,
+                    **overrides: Any) -> ChannelConfig:
         """A scenario matched to a ``RadioProfile``: its sample rate, carrier, occupied fraction
         and burst power (``10**(tx_rms_dbfs/10)``), on top of ``base`` (a config, a shipped
         name such as ``"awgn"`` or a path; default: the dataclass defaults), then ``overrides``.

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from radio.errors import RadioError
 from radio.channel import ChannelConfig
 from radio.devices.base import Device
 from radio.devices.fake_pluto import FakePluto, fake_pluto_pair
@@ -25,6 +24,7 @@ from radio.devices.loopback_pair import Air, LoopbackDevice, loopback_pair
 from radio.devices.pluto import PlutoDevice
 from radio.devices.sigmf import SigMFDevice
 from radio.devices.zeromq import ZmqDevice
+from radio.errors import RadioError
 
 KINDS = ("pluto", "loopback", "fake-pluto", "sigmf", "zmq")
 

@@ -14,10 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel.dac import clip_full_scale
-from radio.profile import (PLUTO_MAX_LO, PLUTO_MAX_RF_BW, PLUTO_MAX_SAMPLE_RATE, PLUTO_MIN_LO,
-                           PLUTO_MIN_RF_BW, PLUTO_MIN_SAMPLE_RATE)
+from radio.errors import RadioError
+from radio.profile import (
+    PLUTO_MAX_LO,
+    PLUTO_MAX_RF_BW,
+    PLUTO_MAX_SAMPLE_RATE,
+    PLUTO_MIN_LO,
+    PLUTO_MIN_RF_BW,
+    PLUTO_MIN_SAMPLE_RATE,
+)
 
 GAIN_CONTROL_MODES = ("manual", "slow_attack", "fast_attack", "hybrid")
 RX_GAIN_RANGE = (-3.0, 71.0)        # dB, AD9361 manual gain at 1.3 .. 4 GHz
@@ -121,7 +127,7 @@ class Device(abc.ABC):
     def _rx(self) -> np.ndarray:
         """complex64 [rx_buffer_size], full-scale units."""
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - optional: most back-ends hold nothing to release
         pass
 
     # ---- settings -----------------------------------------------------------------------------
@@ -154,7 +160,7 @@ class Device(abc.ABC):
         """All settings by their pyadi-iio names."""
         return {name: self._get(name) for name in SETTINGS}
 
-    def configure(self, profile=None, center_freq: float | None = None, **settings: Any) -> "Device":
+    def configure(self, profile=None, center_freq: float | None = None, **settings: Any) -> Device:
         """Apply a ``RadioProfile`` (rate, both LOs, bandwidths, gain mode and gains, buffer size),
         then ``center_freq`` (both LOs) and individual settings by their pyadi-iio names.
         """
@@ -219,7 +225,7 @@ class Device(abc.ABC):
                 self._closed = True
                 self._close()
 
-    def __enter__(self) -> "Device":
+    def __enter__(self) -> Device:
         return self
 
     def __exit__(self, *exc) -> None:

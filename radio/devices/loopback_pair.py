@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel import ChannelConfig, LoopbackChannel, load_channel_config
 from radio.devices.base import DEFAULTS, Device
+from radio.errors import RadioError
 
 
 class Air:
@@ -180,7 +180,7 @@ class LoopbackDevice(Device):
 
     @classmethod
     def cable(cls, channel: ChannelConfig | str = "awgn", seed: int = 0,
-              realtime: bool = False) -> "LoopbackDevice":
+              realtime: bool = False) -> LoopbackDevice:
         """One device whose TX is wired to its own RX through the channel (a config or its name)."""
         air = Air(_config(channel), seed, realtime)
         return cls(air, air)

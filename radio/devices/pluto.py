@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.channel.adc import RX_FULL_SCALE
 from radio.channel.dac import to_tx_codes
 from radio.devices.base import Device
+from radio.errors import RadioError
 
 IIOD_PORT = 30431
 _URI = re.compile(r"^(ip:(?P<host>[A-Za-z0-9._\-]+)|usb:(\d+\.\d+\.\d+)?)$")

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.devices.base import DEFAULTS, Device
+from radio.errors import RadioError
 
 DATATYPES = {"cf32": "cf32_le", "ci16": "ci16_le"}
 CI16_SCALE = 2 ** 15
@@ -72,7 +72,7 @@ class SigMFDevice(Device):
                 raise RadioError(f"SigMF datatype must be one of {', '.join(DATATYPES)}, got {datatype!r}")
             self.datatype = DATATYPES[datatype]
             self.description = description
-            self._started = datetime.datetime.now(datetime.timezone.utc)
+            self._started = datetime.datetime.now(datetime.UTC)
             try:
                 self.meta_path.parent.mkdir(parents=True, exist_ok=True)
                 self._fp = open(self.data_path, "wb")

@@ -13,7 +13,8 @@ expects, so a run can report it.
 What a flowgraph really delivers is handled here: messages of any size, items split across
 messages, gaps, a peer that starts late or restarts, a peer faster than the reader (PUSH/PULL
 pushes back; PUB/SUB drops at ZeroMQ's high-water mark; a single message beyond the bounded
-backlog loses its oldest samples, counted as ``rx_overflows`` as a Pluto counts overflows). A peer that sends something other than cf32 (int16 ``short`` items, say)
+backlog loses its oldest samples, counted as ``rx_overflows`` as a Pluto counts overflows). A peer
+that sends something other than cf32 (int16 ``short`` items, say)
 is detected from the values and reported as a one-line :class:`RadioError`.
 """
 
@@ -27,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from radio.errors import RadioError
 from radio.devices.base import DEFAULTS, Device
+from radio.errors import RadioError
 
 log = logging.getLogger(__name__)
 
@@ -273,7 +274,7 @@ class ZmqDevice(Device):
         slow = rate < (1 - tolerance) * want and self.idle_s > 0.5 * span
         if rate > (1 + tolerance) * want or slow:
             log.warning("the stream from %s arrives at about %.3g S/s; the link expects %.3g S/s "
-                        "(set the flowgraph's samp_rate, or --sample-rate)", self.rx_endpoint, rate, want)
+                        "(set the flowgraph's samp_rate, or the link's sample_rate)", self.rx_endpoint, rate, want)
 
     def _concat(self) -> np.ndarray:
         if not self._pending:
