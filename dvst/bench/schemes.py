@@ -75,12 +75,17 @@ def _each(values: Iterable[float], step: Callable[[int], None]):
 
 
 @dataclass
-class Separation:
-    """H.26x + LDPC × QAM: every rate × code × modulation simulated, the curve their envelope."""
+class Named:
+    """What every scheme is called and how it is drawn."""
 
     name: str
     label: str
-    style: tuple[str, str, str]
+    style: tuple[str, str, str]   # matplotlib colour, marker, line style
+
+
+@dataclass
+class Separation(Named):
+    """H.26x + LDPC × QAM: every rate × code × modulation simulated, the curve their envelope."""
 
     def rd_runs(self, n_rates, n_mcs, n_softcast):
         return n_rates * n_mcs
@@ -110,12 +115,8 @@ class Separation:
 
 
 @dataclass
-class Capacity:
+class Capacity(Named):
     """H.26x whose bits travel at Shannon capacity: the ideal digital bound."""
-
-    name: str
-    label: str
-    style: tuple[str, str, str]
 
     def rd_runs(self, n_rates, n_mcs, n_softcast):
         return 1
@@ -132,7 +133,7 @@ class Capacity:
 
 
 @dataclass
-class SoftCastScheme:
+class SoftCastScheme(Named):
     """SoftCast: linear analog video, one point per target CBR."""
 
     name: str = "softcast"
@@ -161,7 +162,7 @@ class SoftCastScheme:
 
 
 @dataclass
-class DVST:
+class DVST(Named):
     """DVST models of the zoo, simulated (``dvst.eval.codec_sim``): ``dvst`` is every PSNR
     (MSE) model with weights, ``dvst:NAME`` one model. The RD curve is the envelope over the
     models × their η rungs; at a fixed CBR the model and η nearest to it."""
