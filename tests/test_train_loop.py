@@ -231,3 +231,26 @@ def test_init_transplants_what_fits_from_another_configuration(recipe, tmp_path,
     torch.testing.assert_close(model.iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)
     assert model.iframe.link.encoder.bank.weight.shape != other.iframe.link.encoder.bank.weight.shape
     assert not torch.equal(build_model(recipe, init=False).iframe.g_a.embed.weight, other.iframe.g_a.embed.weight)
+
+
+def test_moment_steps_fill_adam_without_moving_the_weights(recipe):
+    """A stage's ``moment_steps`` run at learning rate 0: Adam's moments fill from real
+    gradients, the weights stay as they were; the warm-up and decay follow them."""
+    from dvst.train.checkpoint import load_training
+    from dvst.train.recipe import stage_lr
+    from dvst.train.trainer import build_model, train
+
+    st = StageConfig("iframe", 10, lr=1e-3, frames=1, moment_steps=4, warmup_steps=2, lr_min=1e-5)
+    assert [stage_lr(st, s) for s in range(4)] == [0.0] * 4
+    assert stage_lr(st, 4) == pytest.approx(1e-5) and stage_lr(st, 6) == pytest.approx(1e-3)
+    assert stage_lr(st, 10) == pytest.approx(1e-5)
+    recipe.stages = [StageConfig("iframe", 3, lr=1e-3, frames=1, moment_steps=3)]
+    torch.manual_seed(0)
+    before = {k: v.clone() for k, v in build_model(recipe).state_dict().items()}
+    torch.manual_seed(0)  # the trainer builds the same model
+    run = train(recipe, max_steps=3, show_progress=False)
+    state = load_training(run / "last.pt")
+    assert all(torch.equal(before[k], v) for k, v in state["model"].items())
+    moments = state["optimizer"]["state"]
+    filled = [float(s["exp_avg_sq"].abs().sum()) > 0 for s in moments.values()]
+    assert moments and sum(filled) > len(filled) / 2   # (a few tensors get no gradient in this stage)

@@ -71,7 +71,8 @@ def camera_motion(frame: np.ndarray, n_frames: int, crop: int, rng: np.random.Ge
     gx = (torch.as_tensor(cx)[:, None] + lin[None] / torch.as_tensor(zoom)[:, None]) / w * 2 - 1
     gy = (torch.as_tensor(cy)[:, None] + lin[None] / torch.as_tensor(zoom)[:, None]) / h * 2 - 1
     grid = torch.stack(torch.broadcast_tensors(gx[:, None, :], gy[:, :, None]), -1).float()
-    src = torch.from_numpy(np.ascontiguousarray(frame)).permute(2, 0, 1)[None].float()
+    src = torch.from_numpy(np.require(frame, requirements=("C", "W")))  # a read-only view is copied
+    src = src.permute(2, 0, 1)[None].float()
     out = F.grid_sample(src.expand(n_frames, -1, -1, -1), grid, mode="bilinear",
                         padding_mode="border", align_corners=False)
     return out.round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()

@@ -30,7 +30,8 @@ class StageConfig:
     rate_off_steps: int = 0          # primary_transform: the first steps without rate terms
     batch_size: int | None = None    # None: TrainConfig.batch_size
     crop: int | None = None          # None: TrainConfig.crop
-    warmup_steps: int = 0            # linear learning-rate warm-up from lr/100
+    moment_steps: int = 0            # first steps at lr 0: Adam's moments fill before any update
+    warmup_steps: int = 0            # linear learning-rate warm-up from lr/100 (after moment_steps)
     lr_min: float | None = None      # cosine decay from lr to lr_min over the stage; None: constant
     snr_db: list[float] | None = None  # the stage's SNR ([fixed] or [lo, hi]); None: TrainConfig.snr_db
     eta: list[float] | None = None   # η per step ([fixed] or [lo, hi], log-uniform); None: the model's
@@ -42,8 +43,10 @@ class StageConfig:
             raise DvstError(f"unknown stage {self.name!r}; stages: {', '.join(STAGE_NAMES)}")
         if self.steps < 0 or self.frames < 1 or self.lr <= 0:
             raise DvstError(f"stage {self.name}: steps ≥ 0, frames ≥ 1 and lr > 0 are required")
-        if self.warmup_steps < 0 or (self.lr_min is not None and not 0 <= self.lr_min <= self.lr):
-            raise DvstError(f"stage {self.name}: warmup_steps ≥ 0 and 0 ≤ lr_min ≤ lr are required")
+        if self.warmup_steps < 0 or self.moment_steps < 0 or (self.lr_min is not None
+                                                                and not 0 <= self.lr_min <= self.lr):
+            raise DvstError(f"stage {self.name}: warmup_steps ≥ 0, moment_steps ≥ 0 and 0 ≤ lr_min ≤ lr "
+                            f"are required")
         for key in ("snr_db", "eta"):
             v = getattr(self, key)
             if v is not None and (len(v) not in (1, 2) or v[0] > v[-1]):
@@ -103,15 +106,20 @@ class TrainConfig:
 
 
 def stage_lr(stage: StageConfig, step: int) -> float:
-    """The learning rate of ``stage`` at its step ``step`` (0-based): warm-up, then constant or
-    a cosine decay to ``lr_min`` over the remaining steps."""
+    """The learning rate of ``stage`` at its step ``step`` (0-based): 0 for ``moment_steps``
+    (Adam's first and second moments fill from real gradients, so its first updates are not
+    the sign-like steps of an empty optimiser), then warm-up, then constant or a cosine decay
+    to ``lr_min`` over the remaining steps."""
     import math
 
+    if step < stage.moment_steps:
+        return 0.0
+    step -= stage.moment_steps
     if step < stage.warmup_steps:
         return stage.lr * (0.01 + 0.99 * step / stage.warmup_steps)
     if stage.lr_min is None:
         return stage.lr
-    span = max(1, stage.steps - stage.warmup_steps)
+    span = max(1, stage.steps - stage.moment_steps - stage.warmup_steps)
     a = min(1.0, (step - stage.warmup_steps) / span)
     return stage.lr_min + 0.5 * (stage.lr - stage.lr_min) * (1 + math.cos(math.pi * a))
 
