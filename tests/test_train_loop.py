@@ -254,3 +254,25 @@ def test_moment_steps_fill_adam_without_moving_the_weights(recipe):
     moments = state["optimizer"]["state"]
     filled = [float(s["exp_avg_sq"].abs().sum()) > 0 for s in moments.values()]
     assert moments and sum(filled) > len(filled) / 2   # (a few tensors get no gradient in this stage)
+
+
+def test_a_mid_stage_resume_without_optimizer_state_gets_moment_steps_too(recipe):
+    """A campaign resumes from its weights alone (no optimizer state is committed): the empty
+    Adam it starts with in the middle of a stage fills its moments before any update."""
+    from dvst.train.checkpoint import load_training, save_training
+    from dvst.train.trainer import train
+
+    recipe.stages = [StageConfig("iframe", 8, lr=1e-3, frames=1)]
+    run = train(recipe, max_steps=2, show_progress=False)
+    state = load_training(run / "last.pt")
+    assert state["stage"] == 0 and state["step"] == 2
+    state["optimizer"] = {}                          # what restore_campaign writes
+    save_training(run / "last.pt", state)
+    recipe.stages = [StageConfig("iframe", 8, lr=1e-3, frames=1, moment_steps=3)]
+    train(recipe, max_steps=3, show_progress=False)  # steps 2, 3, 4: all moment steps
+    after = load_training(run / "last.pt")
+    assert after["step"] == 5
+    assert all(torch.equal(state["model"][k], v) for k, v in after["model"].items())
+    train(recipe, max_steps=1, show_progress=False)  # its optimizer state was saved: a real update now
+    moved = load_training(run / "last.pt")
+    assert not all(torch.equal(after["model"][k], v) for k, v in moved["model"].items())

@@ -30,7 +30,7 @@ class StageConfig:
     rate_off_steps: int = 0          # primary_transform: the first steps without rate terms
     batch_size: int | None = None    # None: TrainConfig.batch_size
     crop: int | None = None          # None: TrainConfig.crop
-    moment_steps: int = 0            # first steps at lr 0: Adam's moments fill before any update
+    moment_steps: int = 0            # first steps at lr 0 (also after a resume with an empty Adam): moments fill
     warmup_steps: int = 0            # linear learning-rate warm-up from lr/100 (after moment_steps)
     lr_min: float | None = None      # cosine decay from lr to lr_min over the stage; None: constant
     snr_db: list[float] | None = None  # the stage's SNR ([fixed] or [lo, hi]); None: TrainConfig.snr_db

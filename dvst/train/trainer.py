@@ -231,6 +231,9 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
             model.init_pframe_from_iframe()
         params = stages.set_trainable(model, sc.name)
         optimizer = torch.optim.Adam(params, lr=stage_lr(sc, first))
+        # an empty Adam in the middle of a stage (a campaign resumed from its weights alone) gets
+        # the stage's moment steps too: its first updates would otherwise be sign-like jolts
+        moments_until = first + sc.moment_steps if first > 0 and not (opt_state and si == start_stage) else 0
         if opt_state and si == start_stage:
             try:
                 optimizer.load_state_dict(opt_state)
@@ -254,7 +257,7 @@ def train(cfg: TrainConfig, resume: bool = True, max_steps: int | None = None,
                 x = sampler.batch(bs).to(device, non_blocking=True)
                 snr = draw_snr(cfg, bs, rng, sc).to(device)
                 eta = draw_eta(sc, rng)
-                lr = stage_lr(sc, step)
+                lr = 0.0 if step < moments_until else stage_lr(sc, step)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == "cuda"):
