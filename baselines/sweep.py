@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -161,14 +162,16 @@ class ClipBench:
             p = self._sims[key] = self.measure(scheme, res, snr_db, channel, msssim, **{self.rate_control: rate})
         return p
 
-    def separation_points(self, scheme: str, snr_db: float, channel: str = "awgn", bar=None) -> list[Point]:
-        """Every rate × MCS of a separation scheme at one SNR (the envelope is taken later)."""
+    def separation_points(self, scheme: str, snr_db: float, channel: str = "awgn",
+                          step: Callable[[int], None] | None = None) -> list[Point]:
+        """Every rate × MCS of a separation scheme at one SNR (the envelope is taken later);
+        ``step(1)`` after each one (a progress bar's ``update``)."""
         pts = []
         for rate in self.rates:
             for mcs in self.mcs:
                 pts.append(self.separation_point(scheme, rate, mcs, snr_db, channel))
-                if bar is not None:
-                    bar.update(1)
+                if step is not None:
+                    step(1)
         return pts
 
     def clean_psnr(self, codec: str, rate) -> float:

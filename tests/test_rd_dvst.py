@@ -25,7 +25,7 @@ def temp_zoo(tmp_path, monkeypatch):
                          snr_db=[0.0, 20.0], eta=0.2,
                          measured=zoo.Measured(payload_cbr=0.1), eta_cbr=[[0.1, 0.01], [0.3, 1.0]])
     monkeypatch.setattr(zoo, "ZOO_DIR", tmp_path)
-    monkeypatch.setattr(zoo, "list_models", lambda: [entry])
+    monkeypatch.setattr(zoo, "read_registry", lambda: zoo.Registry(models=[entry]))
     return entry
 
 

@@ -113,11 +113,13 @@ def run(args: argparse.Namespace) -> int:
     ctx = RDContext(args.snr, args.channel, args.cbr, args.rate_control, sc_cbrs)
     notices = ctx.notices
 
-    # which DVST models exist; no weights → one-line notice, never a made-up curve
+    # a scheme that cannot run here (a DVST model without weights) → one-line notice, never a
+    # made-up curve
     kept = []
     for s in schemes:
-        if hasattr(s, "entries") and not s.entries():
-            notices.append(f"{s.name} skipped: the model zoo (dvst/zoo/models.yaml) has no trained weights for it")
+        why = s.missing()
+        if why:
+            notices.append(f"{s.name} skipped: {why}")
             print(f"dvst bench rd: {notices[-1]}", file=sys.stderr)
         else:
             kept.append(s)

@@ -56,6 +56,9 @@ class Scheme(Protocol):
     label: str
     style: tuple[str, str, str]   # matplotlib colour, marker, line style
 
+    def missing(self) -> str | None:
+        """Why the scheme cannot run here (None: it can), e.g. no trained weights."""
+
     def rd_runs(self, n_rates: int, n_mcs: int, n_softcast: int) -> int:
         """How many simulations the RD figure costs (for the progress bar)."""
 
@@ -82,6 +85,9 @@ class Named:
     label: str
     style: tuple[str, str, str]   # matplotlib colour, marker, line style
 
+    def missing(self) -> str | None:
+        return None
+
 
 @dataclass
 class Separation(Named):
@@ -91,7 +97,7 @@ class Separation(Named):
         return n_rates * n_mcs
 
     def rd(self, bench, ctx, step):
-        allp = bench.separation_points(self.name, ctx.snr_db, ctx.channel, _Bar(step))
+        allp = bench.separation_points(self.name, ctx.snr_db, ctx.channel, step)
         # the curve: envelope of the loss-free operating points (a designer would not pick a pair
         # that loses frames at this SNR); the lossy ones stay in all_points
         return {"points": [p.as_json() for p in envelope([p for p in allp if p.frames_lost == 0])],
@@ -170,17 +176,26 @@ class DVST(Named):
     name: str = "dvst"
     label: str = "DVST"
     style: tuple[str, str, str] = ("tab:red", "D", "-")
+    _entries: list | None = field(default=None, repr=False)
     _models: dict = field(default_factory=dict, repr=False)
     _points: weakref.WeakKeyDictionary = field(default_factory=weakref.WeakKeyDictionary, repr=False)
 
     def entries(self) -> list:
-        """The zoo entries behind this scheme (with weights on disk); empty when none."""
-        from dvst.zoo import list_models
+        """The zoo entries behind this scheme (with weights on disk); empty when none. Read
+        from the zoo once per scheme object."""
+        if self._entries is None:
+            from dvst.zoo import list_models
 
-        found = [e for e in list_models() if e.path.is_file()]
-        if self.name == "dvst":
-            return [e for e in found if e.metric == "mse"]
-        return [e for e in found if e.name == self.name.split(":", 1)[1]]
+            found = [e for e in list_models() if e.path.is_file()]
+            want = (lambda e: e.metric == "mse") if self.name == "dvst" else \
+                (lambda e: e.name == self.name.split(":", 1)[1])
+            self._entries = [e for e in found if want(e)]
+        return self._entries
+
+    def missing(self) -> str | None:
+        if self.entries():
+            return None
+        return "the model zoo (dvst/zoo/models.yaml) has no trained weights for it"
 
     def for_channel(self, channel: str) -> list:
         """The entries trained for ``channel``; if there are none, all of them (then the figure
@@ -233,13 +248,6 @@ class DVST(Named):
         e, eta = pick
         how = f"{e.name} (trained {e.channel} {e.snr_db[0]:g}…{e.snr_db[-1]:g} dB), η={eta:.3g}"
         return AtCBR([self.point(bench, e, eta, x, channel) for x in _each(snrs, step)], how)
-
-
-class _Bar:
-    """What ``ClipBench.separation_points`` calls: ``update(n)``."""
-
-    def __init__(self, step: Callable[[int], None]):
-        self.update = step
 
 
 #: name → factory of a fresh scheme object (fresh: a DVST scheme caches its models and points)

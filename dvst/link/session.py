@@ -253,6 +253,7 @@ class LinkSession:
         self.source = tx.source if tx else None
         self.tx, self.tx_device = (tx.chain, tx.device) if tx else (None, None)
         self.rx, self.rx_device = (rx.chain, rx.device) if rx else (None, None)
+        self._rx_reports_idle = isinstance(self.rx_device, ReportsIdleTime)  # once, not per buffer
         self.pace, self.max_frames = (tx.pace if tx else True), options.max_frames
         self.snr_set_db = info.snr_set_db
         self.reference = rx.reference if rx else None
@@ -333,7 +334,7 @@ class LinkSession:
         self.stop()
 
     def _idle_s(self) -> float:
-        return self.rx_device.idle_s if isinstance(self.rx_device, ReportsIdleTime) else 0.0
+        return self.rx_device.idle_s if self._rx_reports_idle else 0.0
 
     def stop(self) -> None:
         """Ask every worker to finish, join them, close sinks and devices; re-raise a worker's

@@ -62,6 +62,21 @@ class Registry:
     default: str = ""
     models: list[ZooEntry] = field(default_factory=list)
 
+    def names(self) -> list[str]:
+        return [e.name for e in self.models]
+
+    def default_name(self) -> str:
+        """The PSNR model a user would pick first (``default``, else the first entry)."""
+        if not self.models:
+            raise DvstError("no pretrained models are shipped in dvst/zoo; train one with `dvst train`")
+        return self.default or self.models[0].name
+
+    def entry(self, name: str) -> ZooEntry:
+        for e in self.models:
+            if e.name == name:
+                return e
+        raise DvstError(f"unknown model {name!r}; shipped models: {', '.join(self.names()) or 'none'}")
+
 
 def read_registry() -> Registry:
     if not REGISTRY.is_file():
@@ -77,18 +92,11 @@ def list_models() -> list[ZooEntry]:
 
 def default_name() -> str:
     """The PSNR model a user would pick first (models.yaml ``default``)."""
-    reg = read_registry()
-    if not reg.models:
-        raise DvstError("no pretrained models are shipped in dvst/zoo; train one with `dvst train`")
-    return reg.default or reg.models[0].name
+    return read_registry().default_name()
 
 
 def get_entry(name: str) -> ZooEntry:
-    for e in list_models():
-        if e.name == name:
-            return e
-    names = ", ".join(e.name for e in list_models()) or "none"
-    raise DvstError(f"unknown model {name!r}; shipped models: {names}")
+    return read_registry().entry(name)
 
 
 def load_model(name: str | None = None):

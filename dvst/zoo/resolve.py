@@ -58,7 +58,8 @@ def resolve_model(spec: str | None = None, cbr: float | None = None, seed: int =
 
     from dvst import zoo
 
-    shipped = [e.name for e in zoo.list_models()]
+    reg = zoo.read_registry()   # read models.yaml once
+    shipped = reg.names()
     eta = None
     if cbr is not None:
         if not shipped:
@@ -67,7 +68,7 @@ def resolve_model(spec: str | None = None, cbr: float | None = None, seed: int =
             entry, eta = zoo.pick_for_cbr(cbr, channel=channel)
             spec = entry.name
         elif spec in shipped:
-            eta = zoo.eta_for_cbr(zoo.get_entry(spec), cbr)
+            eta = zoo.eta_for_cbr(reg.entry(spec), cbr)
             if eta is None:
                 raise DvstError(f"model {spec} cannot reach CBR {cbr:g}")
         else:
@@ -78,8 +79,8 @@ def resolve_model(spec: str | None = None, cbr: float | None = None, seed: int =
 
         return ResolvedModel(load(path).eval(), path.stem, eta)
     if spec in shipped or (spec is None and shipped):
-        name = spec or zoo.default_name()
-        entry = zoo.get_entry(name)
+        name = spec or reg.default_name()
+        entry = reg.entry(name)
         if not entry.path.is_file():
             raise DvstError(f"weights of model {entry.name} are missing: {entry.path}")
         from dvst.codec.checkpoint import load
