@@ -180,7 +180,7 @@ class Receiver:
                 self.detector.search_pos = s + self.pre.length
                 return self._result(b, None, reason, pts)
             b.header, b.side_len = header, side_len
-        n_head = self.codec.n_symbols(b.side_len)
+        n_head = self.codec.n_symbols(b.side_len, b.header.side_mcs)
         n_pay = -(-b.header.payload_len // p.n_data)
         if self.stream.end < s + self.pre.length + (n_head + n_pay) * p.symbol_len + slack:
             return None
@@ -191,7 +191,7 @@ class Receiver:
         head_pts, _ = self._equalised_data(b, 0, nb, noise)
         side_pts, side_var = self._equalised_data(b, nb, n_head, noise)
         if b.side_len:
-            b.header.side_info = self.codec.decode_side(side_pts, side_var, b.side_len)
+            b.header.side_info = self.codec.decode_side(side_pts, side_var, b.side_len, b.header.side_mcs)
         else:
             b.header.side_info = b""
         pay, pay_var = self._equalised_data(b, n_head, n_head + n_pay, noise, self.equalizer)

@@ -36,9 +36,9 @@ class Transmitter:
         """OFDM symbols that carry ``payload_len`` complex analog symbols."""
         return -(-payload_len // self.profile.n_data)
 
-    def burst_length(self, payload_len: int, side_len: int = 0) -> int:
-        """Samples of a whole burst, guard included."""
-        n_sym = self.header_codec.n_symbols(side_len) + self.n_payload_symbols(payload_len)
+    def burst_length(self, payload_len: int, side_len: int = 0, side_mcs: int = 0) -> int:
+        """Samples of a whole burst, guard included (``side_mcs``: radio.side_mcs index)."""
+        n_sym = self.header_codec.n_symbols(side_len, side_mcs) + self.n_payload_symbols(payload_len)
         return self.preamble.length + n_sym * self.profile.symbol_len + self.profile.guard_samples
 
     def modulate(self, header: BurstHeader, payload: np.ndarray) -> np.ndarray:

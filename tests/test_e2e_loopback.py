@@ -11,12 +11,15 @@ import json
 import numpy as np
 import pytest
 
+from dvst.codec.sideinfo import SideCount
 from dvst.eval.codec_sim import evaluate
 from dvst.io.video import read_frames
 from dvst.link.codec import load_codec
 from dvst.link.factory import loopback_session, record_session, replay_session
+from dvst.link.framing import LINK_HEADER_BYTES
 from dvst.link.link_config import LinkConfig
 from dvst.link.sinks import Sink
+from radio.side_mcs import choose_side_mcs
 
 SIZE = "128x96"
 FRAMES = 8
@@ -80,13 +83,18 @@ def test_loopback_at_10db_decodes_every_frame_and_matches_the_codec_simulation(c
     assert summary["frames_concealed"] == 0 and summary["bursts_failed"] == 0
     assert [s.kind for s in stats] == ["I", "P", "P", "P"] * 2
     assert abs(summary["snr_measured_db"] - 10.0) < 1.0
-    sim = evaluate(clip, codec.model, summary["snr_measured_db"], "awgn", gop=4, seed=0)
+    # the link configured for 10 dB sends its side information at the MCS picked for 10 dB
+    mcs = choose_side_mcs(10.0)
+    sim = evaluate(clip, codec.model, summary["snr_measured_db"], "awgn", gop=4, seed=0,
+                   side_count=SideCount(mcs.name, mcs.symbols_per_bit()))
+    assert sim["side_mcs"] == "qpsk-2/3"
     assert abs(summary["psnr_db"] - sim["psnr_db"]) < 0.5
     # bandwidth: the payload CBR is the codec's analog symbols plus the symbols of the coded side
-    # information (whole OFDM symbols of a rate-1/4 QPSK LDPC code: a few hundred per frame);
-    # the air CBR counts every sample sent and must exceed it
-    side = (summary["payload_cbr"] - sim["payload_cbr"]) * 128 * 96 * 3
-    assert 0 < side < 1000
+    # information; the link's count adds its own frame header, the side CRC-32 and the padding to
+    # whole OFDM symbols (84 symbols), which the codec's count leaves out. The air CBR counts
+    # every sample sent and must exceed it
+    extra = (summary["payload_cbr"] - sim["payload_cbr"]) * 128 * 96 * 3
+    assert 0 < extra <= (LINK_HEADER_BYTES + 4) * 8 * 0.75 + 84
     assert summary["air_cbr"] > 1.2 * summary["payload_cbr"]
     for key in ("frames_sent", "frames_decoded", "frames_concealed", "psnr_db", "msssim_db",
                 "payload_cbr", "air_cbr", "snr_measured_db", "fps", "latency_ms_p50", "latency_ms_p95"):

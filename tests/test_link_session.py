@@ -66,7 +66,7 @@ class Modem:
     def __init__(self):
         self.table, self.bursts_failed = {}, 0
 
-    def modulate(self, frag, stream_id):
+    def modulate(self, frag, stream_id, snr_db=None):
         key = len(self.table) + 1
         self.table[key] = (frag, stream_id)
         s = np.zeros(10, np.complex64)

@@ -32,13 +32,14 @@ def random_payload(rng: np.random.Generator, k: int) -> np.ndarray:
 
 def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, side_info: bytes = b"",
              seed: int = 0, chunk: int | list[int] = 8192, gap: tuple[int, int] = (300, 3000),
-             skip: int = 0, receiver=None, **channel_overrides) -> LinkRun:
+             skip: int = 0, receiver=None, side_mcs: int = 0, **channel_overrides) -> LinkRun:
     """Send ``n_bursts`` random analog payloads through a LoopbackChannel into a Receiver.
 
     channel: a ChannelConfig, a shipped channel name or None ("awgn"); overrides are applied
     after ``ChannelConfig.for_profile``. chunk: receive buffer size, or a list of sizes used
     in turn. gap: range of zero samples before each burst. skip: drop this many received
-    samples before the receiver starts (reception starting mid-stream).
+    samples before the receiver starts (reception starting mid-stream). side_mcs: the
+    side information's MCS index (radio.side_mcs).
     """
     from radio.channel.loopback_channel import LoopbackChannel
     from radio.channel.scenario import ChannelConfig
@@ -56,7 +57,8 @@ def run_link(profile, channel=None, n_bursts: int = 4, payload_len: int = 2000, 
         x = random_payload(rng, payload_len)
         payloads.append(x)
         parts.append(np.zeros(int(rng.integers(*gap)), np.complex64))
-        parts.append(tx.modulate(BurstHeader(stream_id=seed & 0xFFFF, frame_index=i, side_info=side_info), x))
+        parts.append(tx.modulate(BurstHeader(stream_id=seed & 0xFFFF, frame_index=i, side_info=side_info,
+                                             side_mcs=side_mcs), x))
         pos += parts[-2].size
         spans.append((pos, pos + parts[-1].size))
         pos += parts[-1].size

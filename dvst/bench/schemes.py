@@ -205,16 +205,19 @@ class DVST(Named):
 
     def point(self, bench: ClipBench, entry, eta: float | None, snr_db: float, channel: str) -> Point:
         """One model at one η on the bench's clip (cached per clip, model, η, SNR and channel)."""
+        from dvst.codec.sideinfo import SideCount
         from dvst.eval.codec_sim import evaluate
         from dvst.zoo import load_model
+        from radio.side_mcs import choose_side_mcs
 
         cache = self._points.setdefault(bench, {})  # per clip, gone with its bench
         key = (entry.name, eta, float(snr_db), channel)
         if key not in cache:
             if entry.name not in self._models:
                 self._models[entry.name] = load_model(entry.name)
+            mcs = choose_side_mcs(snr_db)   # as a link configured for this SNR sends it
             r = evaluate(bench.frames, self._models[entry.name], snr_db, channel=channel, gop=bench.gop,
-                         eta=eta, seed=bench.seed)
+                         eta=eta, seed=bench.seed, side_count=SideCount(mcs.name, mcs.symbols_per_bit()))
             pf = r["per_frame"]
             params = {"model": entry.name, "eta": eta, "trained_channel": entry.channel,
                       "trained_snr_db": entry.snr_db}

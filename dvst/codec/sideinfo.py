@@ -9,11 +9,12 @@ Layout of ``EncodedFrame.side_info`` (little-endian):
               primary link, then (P-frames with a motion link) q_ml bits per rate block for
               the motion link; zero-padded to a whole byte.
 The side information travels digitally (its own CRC and channel code on the radio side). It
-is counted in the payload CBR at the channel symbols its coded bits occupy:
-``SIDE_INFO_SYMBOLS_PER_BIT`` — QPSK (2 bits per symbol) behind the rate-1/5 LDPC code of the
-default radio profile's header (``header_bits_per_symbol``, ``header_code_rate``) — the one
-place this assumption lives. The side information's CRC-32 and the padding to whole OFDM
-symbols are framing, counted in the air CBR.
+is counted in the payload CBR at the channel symbols its coded bits occupy: ``symbols_per_bit``
+of the MCS it is sent with, which the link picks from its SNR (``radio.side_mcs``; the codec
+knows no radio, so the caller passes it). The default, ``SIDE_INFO_SYMBOLS_PER_BIT``, is the
+robust one: QPSK (2 bits per symbol) behind the rate-1/5 LDPC code of the default radio
+profile's header. The side information's CRC-32 and the padding to whole OFDM symbols are
+framing, counted in the air CBR.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import numpy as np
 from dvst.errors import DvstError
 from dvst.frames import EncodedFrame
 
-#: channel symbols per side-information bit: QPSK (2 bits/symbol) behind a rate-1/5 code.
+#: channel symbols per side-information bit at the robust MCS: QPSK behind a rate-1/5 code.
 SIDE_INFO_SYMBOLS_PER_BIT = 2.5
 VERSION = 2
 #: version, model id, height, width: 7 bytes, 140 channel symbols a frame (η, once here as
@@ -34,14 +35,27 @@ VERSION = 2
 _HEAD = struct.Struct("<BHHH")
 
 
+@dataclass(frozen=True)
+class SideCount:
+    """How the side information is counted in the payload CBR: the name of the MCS it travels
+    with and the channel symbols per bit of that MCS (``radio.side_mcs`` knows them; the codec
+    only counts). The default is the robust header code."""
+
+    mcs: str = "header"
+    symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT
+
+
+ROBUST_COUNT = SideCount()
+
+
 def model_id(cfg) -> int:
     """The 16-bit model id a frame carries: enough to catch a frame of another model."""
     return cfg.fingerprint() & 0xFFFF
 
 
-def side_symbols(n_bytes: int) -> float:
+def side_symbols(n_bytes: int, symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
     """Channel symbols that ``n_bytes`` of side information occupy."""
-    return 8 * n_bytes * SIDE_INFO_SYMBOLS_PER_BIT
+    return 8 * n_bytes * symbols_per_bit
 
 
 def index_grid(cfg, height: int, width: int) -> tuple[int, int]:
@@ -134,15 +148,15 @@ def frame_size(frame: EncodedFrame) -> tuple[int, int]:
     return h, w
 
 
-def payload_symbols(frame: EncodedFrame) -> float:
+def payload_symbols(frame: EncodedFrame, symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
     """Complex channel symbols of a frame: analog JSCC symbols + side information (coded)."""
-    return frame.symbols.size + side_symbols(len(frame.side_info))
+    return frame.symbols.size + side_symbols(len(frame.side_info), symbols_per_bit)
 
 
-def payload_cbr(frame: EncodedFrame) -> float:
+def payload_cbr(frame: EncodedFrame, symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
     """The paper's CBR of one frame: payload symbols / (H·W·3)."""
     h, w = frame_size(frame)
-    return payload_symbols(frame) / (h * w * 3)
+    return payload_symbols(frame, symbols_per_bit) / (h * w * 3)
 
 
 class CodedFrame(EncodedFrame):

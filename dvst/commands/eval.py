@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     p.add_argument("--size", help="WxH for raw .yuv input")
     p.add_argument("--max-frames", type=int, help="use only the first N frames")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--side-mcs", default="auto", metavar="MCS",
+                   help="count the side information at this MCS (default auto: the one a link configured "
+                        "for --snr picks; header: the robust header code)")
     add_json_flag(p)
     p.set_defaults(func=run)
 
@@ -44,21 +47,30 @@ def run(args: argparse.Namespace) -> int:
         raise DvstError(f"--seed must be >= 0, got {args.seed}")
     if args.cbr is not None and args.eta is not None:
         raise DvstError("--cbr picks η itself; drop --eta")
+    from dvst.codec.sideinfo import SideCount
+    from radio.side_mcs import resolve_side_mcs
+
+    mcs = resolve_side_mcs(args.side_mcs, args.snr)   # an unknown name: a one-line error before any work
+    count = SideCount(mcs.name, mcs.symbols_per_bit())
     codec = load_codec(args.model, cbr=args.cbr, seed=args.seed, channel=args.channel)
     model, name, eta = codec.model, codec.name, args.eta if args.eta is not None else codec.eta
     sources = [read_frames(i, size=args.size, max_frames=args.max_frames) for i in args.input]
-    each = [evaluate(f, model, args.snr, channel=args.channel, gop=args.gop, eta=eta, seed=args.seed)
-            for f in sources]
+    each = [evaluate(f, model, args.snr, channel=args.channel, gop=args.gop, eta=eta, seed=args.seed,
+                     side_count=count) for f in sources]
     if len(each) == 1:
         res = {"input": str(args.input[0]), "model": name, **each[0]}
     else:
-        mean = {k: sum(r[k] for r in each) / len(each) for k in ("psnr_db", "msssim_db", "payload_cbr", "analog_cbr")}
+        mean = {k: sum(r[k] for r in each) / len(each)
+                for k in ("psnr_db", "msssim_db", "payload_cbr", "analog_cbr", "side_cbr")}
         res = {"inputs": [str(i) for i in args.input], "model": name, **mean,
                "frames": sum(r["frames"] for r in each), "snr_db": args.snr, "channel": args.channel,
-               "gop": args.gop, "eta": eta, "per_input": [{"input": str(i), **r} for i, r in zip(args.input, each)]}
+               "gop": args.gop, "eta": eta, "side_mcs": each[0]["side_mcs"],
+               "per_input": [{"input": str(i), **r} for i, r in zip(args.input, each)]}
     print_table([("model", name), ("inputs", len(each)), ("frames", res["frames"]),
                  ("channel", f"{args.channel} {args.snr:g} dB"),
                  ("PSNR (dB)", res["psnr_db"]), ("MS-SSIM (dB)", res["msssim_db"]),
-                 ("payload CBR", res["payload_cbr"])], title="dvst eval")
+                 ("payload CBR", res["payload_cbr"]),
+                 ("side information", f"{100 * res['side_cbr'] / res['payload_cbr']:.1f} % ({res['side_mcs']})")],
+                title="dvst eval")
     write_json(args.json, res)
     return 0

@@ -16,9 +16,11 @@ def register(subparsers) -> None:
     p.add_argument("--metric", default="mse", choices=("mse", "msssim"), help="distortion the model is optimised for")
     p.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh"))
     p.add_argument("--add", metavar="RUN_DIR", help="(maintainers) add a finished training run to the zoo")
+    p.add_argument("--remeasure", metavar="NAME",
+                   help="(maintainers) measure a shipped model again from its own weights")
     p.add_argument("--name", help="with --add: the model's name")
     p.add_argument("--default", action="store_true", help="with --add: make it the default model")
-    p.add_argument("--data-root", help="with --add: where the run's validation clips are")
+    p.add_argument("--data-root", help="with --add or --remeasure: where the validation clips are")
     p.add_argument("--trained", default="", help="with --add: how it was trained (recipe, steps, machine, hours)")
     p.add_argument("--eta", type=float, help="with --add: the rung's bandwidth scale η (default: the model's)")
     p.add_argument("--weights", metavar="FILE.pt",
@@ -42,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
         e = add_model(args.add, args.name, args.data_root, args.default, args.trained,
                       eta=args.eta, weights_name=args.weights)
         print(f"added {e.name}: PSNR {e.measured.psnr_db:.2f} dB at CBR {e.measured.payload_cbr:.4f} (10 dB)")
+        write_json(args.json, to_mapping(e))
+        return 0
+    if args.remeasure:
+        from dvst.train.publish import remeasure_model
+
+        e = remeasure_model(args.remeasure, args.data_root or "../shared/data")
+        print(f"measured {e.name}: PSNR {e.measured.psnr_db:.2f} dB at CBR {e.measured.payload_cbr:.4f} (10 dB)")
         write_json(args.json, to_mapping(e))
         return 0
     if args.cbr is not None:

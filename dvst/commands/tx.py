@@ -14,7 +14,7 @@ def register(sub) -> None:
                     "--uri, paced at the video's frame rate. Run `dvst rx` on a second board, or "
                     "add --cable to receive on the same board (TX cabled to RX through an attenuator).")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
-    add_link_flags(p, "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate",
+    add_link_flags(p, "side_mcs", "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate",
                    "tx_gain_db", "rx_gain_db", "calibration", "snr_db",
                    "frames", "model", "cbr", "gop", "radio", "size")
     p.add_argument("--cable", action="store_true",

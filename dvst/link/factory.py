@@ -69,8 +69,8 @@ def loopback_session(cfg: LinkConfig, input_spec=None, sinks=(), codec: Codec | 
     tx_dev, rx_dev = loopback_pair(chan, cfg.seed)
     tx_dev.configure(profile)
     rx_dev.configure(profile)
-    modem_tx = PhyModem(profile, cfg.max_burst_symbols)
-    modem_rx = PhyModem(profile, cfg.max_burst_symbols)
+    modem_tx = PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs)
+    modem_rx = PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs)
     tx = TxChain(codec.encoder(cfg.gop), modem_tx, codec.tag, new_stream_id(), cfg.snr_db)
     rx = RxChain(modem_rx, {codec.tag: (codec.name, codec.decoder())})
     state = {"chan": chan}
@@ -116,9 +116,9 @@ def tx_session(cfg: LinkConfig, input_spec, cable: bool = False, sinks=(), codec
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     dev = device if device is not None else open_radio(cfg, cfg.tx_uri or cfg.uri, profile, True, cable)
-    tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
+    tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs), codec.tag,
                  new_stream_id(), cfg.snr_db)
-    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())}) \
+    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs), {codec.tag: (codec.name, codec.decoder())}) \
         if cable else None
     return LinkSession(
         Transmitting(source, tx, ChunkedTx(dev), cfg.pace, cfg.encoder_threads),
@@ -136,7 +136,7 @@ def rx_session(cfg: LinkConfig, reference=None, sinks=(), device=None, device_na
     profile = profile or apply_calibration(cfg, load_radio_profile(cfg))
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
     reference = reference_frames(reference, cfg)  # before the board is opened: a bad one leaks nothing
-    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols), {codec.tag: (codec.name, codec.decoder())})
+    rx = RxChain(PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs), {codec.tag: (codec.name, codec.decoder())})
     closers = []
     if device is None:
         device = open_radio(cfg, cfg.uri, profile, False, True)
@@ -157,7 +157,7 @@ def record_session(cfg: LinkConfig, input_spec, out, codec: Codec | None = None)
     profile = load_radio_profile(cfg)
     source = _source(cfg, input_spec)
     codec = codec or load_codec(cfg.model, cfg.cbr, cfg.seed)
-    tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols), codec.tag,
+    tx = TxChain(codec.encoder(cfg.gop), PhyModem(profile, cfg.max_burst_symbols, cfg.side_mcs), codec.tag,
                  new_stream_id(), cfg.snr_db)
     rec = SigMFRecorder(out, profile, "tx", description=f"dvst tx waveform, model {codec.name}")  # opened last
     return LinkSession(Transmitting(source, tx, rec, pace=False, encoder_threads=cfg.encoder_threads),

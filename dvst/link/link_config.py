@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from dvst.errors import DvstError
 from foundation.errors import ParameterError
 from foundation.yaml_config import from_mapping, load_yaml, resolve_config
+from radio.errors import RadioError
+from radio.side_mcs import SIDE_MCS, side_mcs
 
 
 @dataclass
@@ -25,6 +27,8 @@ class LinkConfig:
     radio: str = "default"            # radio profile (radio/profiles/NAME.yaml or a path)
     channel: str = "two-plutos-bench"  # loopback channel scenario (radio/channel/scenarios/NAME.yaml or a path)
     snr_db: float = 15.0              # loopback: in-band SNR of the simulator; tx: SNR the encoder assumes
+    side_mcs: str = "auto"            # side information's MCS: "auto" (from snr_db, radio.side_mcs) or a
+                                      # name: header (the robust header code), qpsk-1/2, 16qam-2/3, …
     cfo_ppm: float | None = None      # loopback: carrier offset, ppm of the carrier (None: the scenario's)
     sfo_ppm: float | None = None      # loopback: sample-clock offset, ppm (None: the scenario's)
     frames: int | None = None         # stop after this many frames (None: the whole input; demo: 60)
@@ -67,6 +71,11 @@ class LinkConfig:
             raise ParameterError("cbr", f"cbr must be between 0 and 1, got {self.cbr}")
         if not -30 <= self.snr_db <= 60:
             raise ParameterError("snr_db", f"snr_db must be in -30 .. 60 dB, got {self.snr_db}")
+        try:
+            if self.side_mcs != "auto":
+                side_mcs(self.side_mcs)
+        except RadioError as e:
+            raise ParameterError("side_mcs", str(e)) from None
         if self.device not in ("pluto", "fake-pluto", "zmq"):
             raise DvstError(f"device must be pluto, fake-pluto or zmq, got {self.device!r}")
         if self.zmq_pattern not in ("pushpull", "pubsub"):
@@ -86,6 +95,9 @@ def add_link_flags(p: argparse.ArgumentParser, *names: str) -> None:
         "channel": ("--channel", dict(metavar="NAME", help="channel scenario: awgn, rayleigh, multipath, "
                                       "two-plutos-bench or a YAML (default: two-plutos-bench)")),
         "snr_db": ("--snr", dict(type=float, dest="snr_db", metavar="DB", help="in-band SNR in dB (default 15)")),
+        "side_mcs": ("--side-mcs", dict(choices=["auto", *(m.name for m in SIDE_MCS)],
+                                        help="side information's modulation and code rate (default auto: "
+                                             "the cheapest one that the configured SNR carries with margin)")),
         "cfo_ppm": ("--cfo-ppm", dict(type=float, help="carrier frequency offset, ppm")),
         "sfo_ppm": ("--sfo-ppm", dict(type=float, help="sampling clock offset, ppm")),
         "frames": ("--frames", dict(type=int, metavar="N", help="number of frames")),

@@ -17,13 +17,21 @@ CONSTELLATION_POINTS = 2000   # per kind, what the GUI draws
 class PhyModem:
     """Fragments ↔ radio bursts through ``radio.transmitter`` / ``radio.receiver``.
 
-    The transmitter side is ``modulate(fragment, stream_id) -> (samples, n_header_symbols)``;
-    the receiver side is streaming: ``demodulate(buffer) -> list[ReceivedFragment]``; bursts
-    whose header failed are counted in ``bursts_failed``.
+    The transmitter side is ``modulate(fragment, stream_id, snr_db) -> (samples,
+    n_side_symbols)``; the receiver side is streaming: ``demodulate(buffer) ->
+    list[ReceivedFragment]``; bursts whose header failed are counted in ``bursts_failed``.
+
+    side_mcs: the side-information MCS (``radio.side_mcs``): "auto" picks it per burst from the
+    SNR the transmitter is configured for; a name fixes it ("header": the robust header code).
+    The receiver reads it from each burst's base header.
     """
 
-    def __init__(self, profile, max_burst_symbols: int = 1 << 20):
+    def __init__(self, profile, max_burst_symbols: int = 1 << 20, side_mcs: str = "auto"):
+        from radio.side_mcs import resolve_side_mcs
+
+        resolve_side_mcs(side_mcs, None)   # an unknown name fails here, not at the first burst
         self.profile = profile
+        self.side_mcs = side_mcs
         self.limits = FramerLimits(min(profile.max_payload_symbols, max_burst_symbols),
                                    profile.max_side_info_bytes)
         self._tx = None
@@ -47,22 +55,24 @@ class PhyModem:
             self._rx = Receiver(self.profile)
         return self._rx
 
-    def modulate(self, frag, stream_id: int) -> tuple[np.ndarray, int]:
+    def modulate(self, frag, stream_id: int, snr_db: float | None = None) -> tuple[np.ndarray, int]:
+        from radio.side_mcs import resolve_side_mcs
         from radio.transmitter import BurstHeader
 
+        mcs = resolve_side_mcs(self.side_mcs, snr_db).index
         payload = frag.payload
         rms = float(np.sqrt(np.mean(np.abs(payload) ** 2))) if payload.size else 0.0
         scale = rms if rms > 1e-6 else 1.0   # each burst at the profile's level; the receiver scales back
         header = BurstHeader(stream_id=stream_id, frame_index=frag.frame_index, frame_kind=frag.kind,
                              fragment=frag.fragment, n_fragments=frag.n_fragments,
                              payload_len=int(payload.size), power_scale=scale,
-                             side_info=frag.header_bytes)
+                             side_info=frag.header_bytes, side_mcs=mcs)
         samples = self.transmitter.modulate(header, payload / np.float32(scale))
-        return samples, self.side_symbols(len(frag.header_bytes))
+        return samples, self.side_symbols(len(frag.header_bytes), mcs)
 
-    def side_symbols(self, side_len: int) -> int:
-        """Complex symbols the coded side information occupies (whole OFDM symbols)."""
-        return int(self.transmitter.header_codec.n_side_symbols(side_len) * self.profile.n_data)
+    def side_symbols(self, side_len: int, mcs: int = 0) -> int:
+        """Complex symbols the coded side information occupies at MCS index ``mcs`` (whole OFDM symbols)."""
+        return int(self.transmitter.header_codec.n_side_symbols(side_len, mcs) * self.profile.n_data)
 
     def demodulate(self, buffer: np.ndarray) -> list[ReceivedFragment]:
         out = []
@@ -75,8 +85,9 @@ class PhyModem:
             phy = BurstMeasurements(
                 cfo_hz=_f(b.cfo_hz), sfo_ppm=_f(b.sfo_ppm), timing=b.timing, channel_mag=b.channel_mag,
                 constellation=_constellation(b),
-                n_air_samples=self.transmitter.burst_length(int(h.payload_len), len(h.side_info or b"")),
-                n_header_symbols=self.side_symbols(len(h.side_info or b"")))
+                n_air_samples=int(b.n_samples) + self.profile.guard_samples,
+                n_header_symbols=(b.n_header_symbols - self.transmitter.header_codec.n_base_symbols)
+                * self.profile.n_data)
             # the transmitter divided the payload by power_scale; undo it on symbols and noise
             scale = np.float32(h.power_scale)
             side = b"" if h.side_info is None else bytes(h.side_info)  # b"": side info CRC failed

@@ -57,8 +57,9 @@ class TxChain:
     """Encoder → framer → modem for one stream.
 
     encoder: ``.encode(frame uint8 [H,W,3], snr_db) -> EncodedFrame``.
-    modem: ``.modulate(fragment, stream_id) -> (samples complex64 [N], n_header_symbols)``
-    where samples include the burst's guard gap, and ``.limits`` (FramerLimits).
+    modem: ``.modulate(fragment, stream_id, snr_db) -> (samples complex64 [N], n_side_symbols)``
+    where samples include the burst's guard gap, and ``.limits`` (FramerLimits); ``snr_db``
+    (the SNR this chain is configured for) also picks the side information's MCS.
     """
 
     def __init__(self, encoder, modem, tag: int, stream_id: int, snr_db: float):
@@ -89,7 +90,7 @@ class TxChain:
             raise DvstError(f"encoder numbered frame {index} as {enc.index}")
         bursts, n_head = [], 0
         for frag in split_frame(enc, self.modem.limits, self.tag):
-            samples, h = self.modem.modulate(frag, self.stream_id)
+            samples, h = self.modem.modulate(frag, self.stream_id, self.snr_db)
             bursts.append(samples)
             n_head += h
         self.timing = {"encode": t1 - t0, "frame+modulate": time.perf_counter() - t1}
