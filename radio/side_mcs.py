@@ -8,9 +8,9 @@ robust code; the others trade robustness for symbols (``symbols_per_bit``).
 
 ``min_snr_db`` is the lowest in-band SNR on AWGN from which on every one of 1,000 bursts
 carrying 18 bytes of side information (a 416×240 DVST frame) decoded through the whole radio
-(Transmitter → LoopbackChannel → Receiver), on a 0.5 dB grid: ``dvst bench sideinfo --bursts
-1000`` with a 0.5 dB sweep reproduces the table (docs/radio.md). ``choose_side_mcs`` adds ``SIDE_MCS_MARGIN_DB``
-on top for fading, estimation error and the gap between set and real SNR.
+(Transmitter → LoopbackChannel → Receiver), on a 0.5 dB grid: ``dvst bench sideinfo``
+reproduces the table (docs/radio.md). ``choose_side_mcs`` adds ``SIDE_MCS_MARGIN_DB`` on top
+for fading, estimation error and the gap between set and real SNR.
 """
 
 from __future__ import annotations

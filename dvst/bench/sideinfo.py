@@ -86,9 +86,9 @@ def register(sub) -> None:
     p.add_argument("--radio", "--profile", dest="profile", metavar="PROFILE", default="default",
                    help="radio profile (name under radio/profiles/ or a file)")
     p.add_argument("--side-bytes", type=int, default=18, help="side-information bytes per burst (default 18)")
-    p.add_argument("--bursts", type=int, default=400, help="bursts per MCS and SNR (default 400)")
-    p.add_argument("--snr", default="-2,-1,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,20",
-                   help="comma-separated SNRs in dB")
+    p.add_argument("--bursts", type=int, default=1000, help="bursts per MCS and SNR (default 1000)")
+    p.add_argument("--snr", default=",".join(f"{x / 2:g}" for x in range(-4, 33)) + ",17,18,20",
+                   help="comma-separated SNRs in dB (default -2 … 16 in 0.5 dB steps, 17, 18, 20)")
     p.add_argument("--full", action="store_true",
                    help="measure every SNR (default: an MCS stops at its first error-free SNR)")
     add_json_flag(p)
