@@ -31,9 +31,9 @@ def register(sub) -> None:
     p.add_argument("--multipath", metavar="PROFILE", default=None,
                    help="loopback: TDL profile (epa, eva, etu, indoor_a, indoor_b, flat) or 'none' "
                         "(default: the scenario's)")
-    add_link_flags(p, "side_mcs", "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop", "radio",
+    add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop", "radio",
                    "seed", "size", "uri", "lo_hz", "tx_gain_db", "rx_gain_db", "calibration",
-                   "tx_endpoint", "rx_endpoint", "zmq_pattern")
+                   "tx_endpoint", "rx_endpoint", "zmq_pattern", "side_mcs")
     p.add_argument("--no-start", dest="start", action="store_false", help="open the window without starting")
     p.add_argument("--screenshot", metavar="FILE.png", type=output_path(".png"),
                    help="run headless until --frames frames were received, save the window as PNG, exit")

@@ -15,8 +15,8 @@ def register(sub) -> None:
                     "With no INPUT: the demo clip and the shipped model.")
     p.add_argument("input", nargs="?", default=None, metavar="INPUT",
                    help="video file, PNG folder, .yuv (with --size) or 'demo' (default)")
-    add_link_flags(p, "side_mcs", "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
-                   "radio", "seed", "size", "tx_endpoint", "rx_endpoint", "zmq_pattern")
+    add_link_flags(p, "snr_db", "channel", "cfo_ppm", "sfo_ppm", "frames", "model", "cbr", "gop",
+                   "radio", "seed", "size", "tx_endpoint", "rx_endpoint", "zmq_pattern", "side_mcs")
     p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT),
                    help="write original | reconstruction side by side")
     p.add_argument("--gui", action="store_true", help="show the live window")

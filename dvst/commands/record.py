@@ -16,9 +16,9 @@ def register(sub) -> None:
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
     p.add_argument("--out", required=True, metavar="CAPTURE.sigmf-meta", type=output_path(),
                    help="the recording to write")
-    add_link_flags(p, "side_mcs", "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "device",
+    add_link_flags(p, "frames", "model", "cbr", "gop", "radio", "snr_db", "size", "uri", "device",
                    "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate", "tx_gain_db",
-                   "rx_gain_db", "calibration")
+                   "rx_gain_db", "calibration", "side_mcs")
     add_json_flag(p)
     add_config_flag(p)
     p.set_defaults(func=run)

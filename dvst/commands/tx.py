@@ -14,9 +14,9 @@ def register(sub) -> None:
                     "--uri, paced at the video's frame rate. Run `dvst rx` on a second board, or "
                     "add --cable to receive on the same board (TX cabled to RX through an attenuator).")
     p.add_argument("input", metavar="INPUT", help="video file, PNG folder, .yuv (with --size) or 'demo'")
-    add_link_flags(p, "side_mcs", "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate",
+    add_link_flags(p, "uri", "device", "tx_endpoint", "rx_endpoint", "zmq_pattern", "lo_hz", "sample_rate",
                    "tx_gain_db", "rx_gain_db", "calibration", "snr_db",
-                   "frames", "model", "cbr", "gop", "radio", "size")
+                   "frames", "model", "cbr", "gop", "radio", "size", "side_mcs")
     p.add_argument("--cable", action="store_true",
                    help="also receive on the same board (one Pluto, TX cabled to RX)")
     p.add_argument("--out", metavar="FILE.mp4", type=output_path(*VIDEO_OUT),
