@@ -69,6 +69,35 @@ def test_loss_goes_down_on_a_fixed_batch(recipe):
     assert losses[-1] < 0.7 * losses[0], losses
 
 
+def test_latent_weight_prices_the_jscc_error(recipe):
+    """An iframe stage's latent_weight adds w·‖ŷ − y‖² to the loss, with gradient into the JSCC;
+    0 (the default) leaves the loss as it was; other stages refuse it."""
+    from dvst.train.trainer import build_model
+
+    torch.manual_seed(0)
+    model = build_model(recipe)
+    x = torch.rand(2, 1, 3, 64, 64)
+    plain, priced = StageConfig("iframe", 1, frames=1), StageConfig("iframe", 1, frames=1, latent_weight=2.0)
+    terms = {}
+    for sc in (plain, priced):
+        stages.set_trainable(model, sc.name)
+        torch.manual_seed(1)
+        terms[sc.latent_weight] = stages.stage_loss(model, x, torch.full((2,), 10.0), recipe, sc, 0)
+    torch.manual_seed(1)
+    out = model(x, torch.full((2,), 10.0), stage="iframe")
+    err = out["latent_err"].mean()
+    assert float(err.detach()) > 0
+    assert float((terms[2.0]["loss"] - terms[0.0]["loss"]).detach()) == pytest.approx(2.0 * float(err.detach()), rel=1e-4)
+    model.zero_grad(set_to_none=True)
+    err.backward()
+    enc = [p for n, p in model.named_parameters() if n.startswith("iframe.link.encoder") and p.grad is not None]
+    assert enc and any(float(p.grad.abs().sum()) > 0 for p in enc)
+    with pytest.raises(ProjectError, match="latent_weight"):
+        StageConfig("joint", 1, frames=2, latent_weight=1.0)
+    with pytest.raises(ProjectError, match="latent_weight"):
+        StageConfig("iframe", 1, frames=1, latent_weight=-1.0)
+
+
 def test_every_stage_runs_and_resume_restores_state(recipe):
     from dvst.train.trainer import train
 

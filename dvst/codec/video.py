@@ -281,9 +281,10 @@ class DVSTModel(nn.Module):
     def _forward_iframe(self, x, snr, channel, eta, generator) -> dict:
         code = self.iframe.transmit(x, snr, eta)
         s_hat, nv = self._channel(code["s"], code["mask"], snr, channel, generator)
-        x_hat, _ = self.iframe.receive(s_hat, nv, code["idx"], snr)
+        x_hat, y_hat = self.iframe.receive(s_hat, nv, code["idx"], snr)
         zero = torch.zeros_like(code["bits"])
         return {"x_hat": x_hat, "x_tilde": self.iframe.g_s(code["y_tilde"]),
+                "latent_err": (y_hat - code["y"]).square().flatten(1).mean(1),
                 "bits_pl": code["bits"], "k_pl": code["k"],
                 "k_pl_sent": self.iframe.link.symbols_sent(code["idx"]),
                 "bits_ml": zero, "k_ml": zero, "k_ml_sent": zero}

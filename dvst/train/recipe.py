@@ -37,6 +37,7 @@ class StageConfig:
     eta: list[float] | None = None   # η per step ([fixed] or [lo, hi], log-uniform); None: the model's
     init_pframe: bool = False        # first copy the I-frame codec into the P-frame networks
     lmbda: float | None = None       # the stage's λ; None: TrainConfig.lmbda
+    latent_weight: float = 0.0       # iframe: weight of ‖ŷ − y‖² (the JSCC's own error in the latent) in the loss
 
     def __post_init__(self) -> None:
         if self.name not in STAGE_NAMES:
@@ -53,6 +54,10 @@ class StageConfig:
                 raise DvstError(f"stage {self.name}: {key} must be [fixed] or [lo, hi], got {v}")
         if self.lmbda is not None and self.lmbda < 0:
             raise DvstError(f"stage {self.name}: lmbda must be ≥ 0")
+        if not 0 <= self.latent_weight < float("inf"):
+            raise DvstError(f"stage {self.name}: latent_weight must be a finite number ≥ 0")
+        if self.latent_weight and self.name != "iframe":
+            raise DvstError(f"stage {self.name}: latent_weight applies to the iframe stage only")
         if self.eta is not None and self.eta[0] <= 0:
             raise DvstError(f"stage {self.name}: eta must be > 0")
         if self.name == "iframe" and self.frames != 1:

@@ -2,8 +2,9 @@
 
 The stages, what they run and train, and which outputs make their loss are one table,
 ``dvst.codec.stages.STAGES``; this module turns the codec's training forward into the loss
-λ·rates + D(main) (+ D(aux)) (+ β·D_task), with D the MSE or 1 − MS-SSIM and rates as CBR
-(complex symbols per source value, η·r of eq. 10).
+λ·rates + D(main) (+ D(aux)) (+ β·D_task) (+ w·‖ŷ − y‖² in an iframe stage with
+``latent_weight`` w), with D the MSE or 1 − MS-SSIM and rates as CBR (complex symbols per source
+value, η·r of eq. 10).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def stage_loss(model, x: torch.Tensor, snr_db: torch.Tensor, cfg: TrainConfig, s
         rate = sum(out[k][:, i].mean() / m for k in rate_keys)
         main = dist(main_key, i)
         li = lmbda * rate + main
+        if stage.latent_weight:   # the JSCC's own error, ‖ŷ − y‖², beside what reaches it through g_s
+            li = li + stage.latent_weight * out["latent_err"][:, i].mean()
         if aux_key is not None:
             li = li + dist(aux_key, i)
         rec = out[main_key][:, i]
