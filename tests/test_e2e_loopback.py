@@ -86,7 +86,7 @@ def test_loopback_at_10db_decodes_every_frame_and_matches_the_codec_simulation(c
     # the link configured for 10 dB sends its side information at the MCS picked for 10 dB
     mcs = choose_side_mcs(10.0)
     sim = evaluate(clip, codec.model, summary["snr_measured_db"], "awgn", gop=4, seed=0,
-                   side_count=SideCount(mcs.name, mcs.symbols_per_bit()))
+                   side_count=SideCount.of(mcs))
     assert sim["side_mcs"] == "qpsk-2/3"
     assert abs(summary["psnr_db"] - sim["psnr_db"]) < 0.5
     # bandwidth: the payload CBR is the codec's analog symbols plus the symbols of the coded side

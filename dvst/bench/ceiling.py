@@ -38,9 +38,10 @@ class Ceiling:
 
 
 def _psnr(a, b) -> float:
-    import torch
+    """PSNR of two float [1, 3, H, W] images in [0, 1] (``dvst.eval.metrics.psnr_db``)."""
+    from dvst.eval.metrics import psnr_db
 
-    return float(-10 * torch.log10(((a.clamp(0, 1) - b.clamp(0, 1)) ** 2).mean()))
+    return psnr_db(a.clamp(0, 1).numpy(), b.clamp(0, 1).numpy(), peak=1.0)
 
 
 def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceiling:

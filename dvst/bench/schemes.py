@@ -217,7 +217,7 @@ class DVST(Named):
                 self._models[entry.name] = load_model(entry.name)
             mcs = choose_side_mcs(snr_db)   # as a link configured for this SNR sends it
             r = evaluate(bench.frames, self._models[entry.name], snr_db, channel=channel, gop=bench.gop,
-                         eta=eta, seed=bench.seed, side_count=SideCount(mcs.name, mcs.symbols_per_bit()))
+                         eta=eta, seed=bench.seed, side_count=SideCount.of(mcs))
             pf = r["per_frame"]
             params = {"model": entry.name, "eta": eta, "trained_channel": entry.channel,
                       "trained_snr_db": entry.snr_db}

@@ -44,6 +44,11 @@ class SideCount:
     mcs: str = "header"
     symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT
 
+    @classmethod
+    def of(cls, mcs) -> SideCount:
+        """The count of a ``radio.side_mcs.SideMCS`` (anything with ``name`` and ``symbols_per_bit()``)."""
+        return cls(mcs.name, mcs.symbols_per_bit())
+
 
 ROBUST_COUNT = SideCount()
 

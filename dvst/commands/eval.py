@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     from radio.side_mcs import resolve_side_mcs
 
     mcs = resolve_side_mcs(args.side_mcs, args.snr)   # an unknown name: a one-line error before any work
-    count = SideCount(mcs.name, mcs.symbols_per_bit())
+    count = SideCount.of(mcs)
     codec = load_codec(args.model, cbr=args.cbr, seed=args.seed, channel=args.channel)
     model, name, eta = codec.model, codec.name, args.eta if args.eta is not None else codec.eta
     sources = [read_frames(i, size=args.size, max_frames=args.max_frames) for i in args.input]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dvst.codec.sideinfo import ROBUST_COUNT, SideCount
+from dvst.codec.sideinfo import ROBUST_COUNT, SideCount, side_symbols
 from dvst.errors import DvstError
 from dvst.frames import EncodedFrame, ReceivedFrame
 
@@ -71,7 +71,7 @@ def evaluate(frames: np.ndarray, model, snr_db: float, channel: str = "awgn", go
                                   "msssim_db": msssim_db(frame, rec),
                                   "payload_cbr": payload_cbr(sent, spb), "analog_cbr": sent.symbols.size / (h * w * 3),
                                   "side_info_bytes": len(sent.side_info),
-                                  "side_cbr": 8 * len(sent.side_info) * spb / (h * w * 3)})
+                                  "side_cbr": side_symbols(len(sent.side_info), spb) / (h * w * 3)})
     finally:
         model.train(was_training)
     return {"psnr_db": float(np.mean([f["psnr_db"] for f in per_frame])),

@@ -32,7 +32,7 @@ def measure(model, clips: list[np.ndarray], snr_db: float = 10.0, eta: float | N
     from radio.side_mcs import choose_side_mcs
 
     mcs = choose_side_mcs(snr_db)
-    count = SideCount(mcs.name, mcs.symbols_per_bit())
+    count = SideCount.of(mcs)
     res = [evaluate(c, model, snr_db, channel=channel, gop=4, eta=eta, seed=0, side_count=count) for c in clips]
     return {k: float(np.mean([r[k] for r in res])) for k in ("psnr_db", "msssim_db", "payload_cbr")}
 
