@@ -18,6 +18,9 @@ def test_ceiling_parts_are_consistent():
     assert [(p.eta, p.snr_db) for p in c.points] == [(0.1, 0.0), (0.1, 20.0), (0.4, 0.0), (0.4, 20.0)]
     cbr = {p.eta: p.analog_cbr for p in c.points}
     assert 0 < cbr[0.1] <= cbr[0.4]                       # more η, at least as many symbols
+    assert c.latent_bpp > 0
+    for p in c.points:                                    # Shannon: CBR·3·log2(1 + SNR)
+        assert p.capacity_bpp == pytest.approx(p.analog_cbr * 3 * np.log2(1 + 10 ** (p.snr_db / 10)))
     again = measure_ceiling(model, img, "noise", etas=(0.1, 0.4), snrs=(0.0, 20.0))
     assert again == c                                     # seeded channel: reproducible
 

@@ -42,7 +42,7 @@ def test_gop_structure_and_bandwidth_accounting(model):
     for i, f in enumerate(clip(5)):
         ef = enc.encode(f, 10.0)
         assert ef.kind == ("I" if i % 3 == 0 else "P") and ef.index == i
-        info = unpack(ef.side_info, ef.kind, cfg)
+        info = unpack(ef.side_info, ef.kind, cfg, (64, 96))
         sent = int(np.asarray(cfg.v_primary)[info.idx_pl].sum())
         if ef.kind == "P":
             sent += int(np.asarray(cfg.v_motion)[info.idx_ml].sum())
@@ -50,11 +50,13 @@ def test_gop_structure_and_bandwidth_accounting(model):
         assert np.mean(np.abs(ef.symbols) ** 2) == pytest.approx(1.0, rel=1e-3)
         n_patches = 2 * 3
         q = cfg.q_primary + (cfg.q_motion if ef.kind == "P" else 0)
-        assert len(ef.side_info) == 7 + -(-n_patches * q // 8)
+        # format, model id and frame size travel with I-frames only
+        assert len(ef.side_info) == (7 if ef.kind == "I" else 0) + -(-n_patches * q // 8)
+        assert ef.frame_size == (64, 96)
         side = 8 * len(ef.side_info) * SIDE_INFO_SYMBOLS_PER_BIT
         assert ef.payload_symbols == ef.symbols.size + side
         assert ef.payload_cbr == pytest.approx((ef.symbols.size + side) / (64 * 96 * 3))
-        assert payload_cbr(EncodedFrame.from_bytes(ef.to_bytes())) == ef.payload_cbr
+        assert payload_cbr(EncodedFrame.from_bytes(ef.to_bytes()), 64, 96) == ef.payload_cbr
 
 
 def test_noiseless_receiver_matches_transmitter_reference(model):
@@ -185,3 +187,25 @@ def test_checkpoint_round_trip_and_mismatch(model, tmp_path):
     torch.save({"format": "dvst-codec-1", "config": {"name": "small", "channels": 7}, "state_dict": {}}, bad)
     with pytest.raises(ProjectError):
         checkpoint.load(bad)
+
+
+def test_p_frame_side_information_needs_its_i_frame(model):
+    """Side-information format 3: the format, model id and size travel with I-frames only, so a
+    P-frame's bytes parse only against its I-frame's size, and a decoder that missed the I-frame
+    refuses the P-frame in one clear error instead of guessing."""
+    cfg = model.config
+    enc = VideoEncoder(model, gop=4)
+    frames = clip(2)
+    i_frame, p_frame = enc.encode(frames[0], 10.0), enc.encode(frames[1], 10.0)
+    n_patches, q_p = 2 * 3, cfg.q_primary + cfg.q_motion
+    assert p_frame.kind == "P" and len(p_frame.side_info) == -(-n_patches * q_p // 8)
+    assert len(i_frame.side_info) == 7 + -(-n_patches * cfg.q_primary // 8)
+    with pytest.raises(ProjectError, match="frame size of its I-frame"):
+        unpack(p_frame.side_info, "P", cfg)
+    with pytest.raises(ProjectError, match="wrong length"):
+        unpack(p_frame.side_info, "P", cfg, (128, 192))      # another size: another index grid
+    dec = VideoDecoder(model)
+    with pytest.raises(ProjectError, match="no reference"):
+        dec.decode(awgn(p_frame, 10.0, 0))
+    dec.decode(awgn(i_frame, 10.0, 1))
+    assert dec.decode(awgn(p_frame, 10.0, 2)).shape == (64, 96, 3)

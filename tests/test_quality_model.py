@@ -54,11 +54,11 @@ def test_indices_are_shared_within_a_rate_block_and_counted_once(quality):
     assert index_grid(cfg, h, w) == (3, 4) and patch_grid(cfg, h, w) == (3 * b, 4 * b)
     for f in _frames(3, h, w):
         ef = enc.encode(f, 10.0)
-        info = unpack(ef.side_info, ef.kind, cfg)
+        info = unpack(ef.side_info, ef.kind, cfg, (h, w))
         assert info.idx_pl.shape == (3 * b, 4 * b) and info.idx_ml is None
         blocks = info.idx_pl.reshape(3, b, 4, b)
         assert (blocks == blocks[:, :1, :, :1]).all()
-        assert len(ef.side_info) == 7 + -(-12 * cfg.q_primary // 8)
+        assert len(ef.side_info) == (7 if ef.kind == "I" else 0) + -(-12 * cfg.q_primary // 8)
         assert ef.symbols.size == int(np.asarray(cfg.v_primary)[info.idx_pl].sum())
         nv = np.zeros(ef.symbols.size, np.float32)
         from dvst.frames import ReceivedFrame

@@ -4,18 +4,24 @@ For each image, coded as an I-frame by a model (default: the shipped default), P
 original of:
 - ``transform``: g_s(g_a(x)), the transform pair alone, no quantisation, no channel;
 - ``transform_rounded``: g_s(round(g_a(x))), what a digital codec of this latent would reach;
+- ``latent_bpp``: the entropy model's estimate of that latent's information, bits per pixel (what
+  the JSCC's bandwidth is allocated from, η symbols a bit);
 - ``channel[η, SNR]``: x̂ = g_s(ŷ) through the whole JSCC and an AWGN channel (seeded), with its
-  payload CBR (analog symbols only);
+  payload CBR (analog symbols only) and ``capacity_bpp``, what those symbols could carry at
+  the AWGN capacity, CBR·3·log2(1 + SNR) bits per pixel. Where it exceeds ``latent_bpp``, more
+  bandwidth can only buy noise robustness: the latent's information, set by λ in training, is
+  the cap;
 - ``jscc[η, SNR]``: g_s(ŷ) against g_s(y): the error the JSCC mapping and the channel add, in
   pixels. If it does not grow with η or SNR, the JSCC mapping, not the channel, is what costs.
 
 Keys of ``--json``: ``model``, ``images``: a list of {name, transform_db, transform_rounded_db,
-points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr}]}. Images are cropped to the model's pad
+latent_bpp, points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr, capacity_bpp}]}. Images are cropped to the model's pad
 multiple.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +33,7 @@ class CeilingPoint:
     psnr_db: float      # x̂ against x
     jscc_db: float      # g_s(ŷ) against g_s(y)
     analog_cbr: float   # analog symbols per source value
+    capacity_bpp: float  # bits per pixel those symbols carry at the AWGN capacity
 
 
 @dataclass
@@ -34,6 +41,7 @@ class Ceiling:
     name: str
     transform_db: float
     transform_rounded_db: float
+    latent_bpp: float   # the entropy model's estimate of the latent, bits per pixel
     points: list[CeilingPoint] = field(default_factory=list)
 
 
@@ -59,7 +67,8 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceili
     with torch.no_grad():
         y = ic.g_a(x)
         ref = ic.g_s(y)
-        out = Ceiling(name, _psnr(ref, x), _psnr(ic.g_s(torch.round(y)), x))
+        bpp = float(ic.link.rate(y)["bits_patch"].sum()) / (h * w)
+        out = Ceiling(name, _psnr(ref, x), _psnr(ic.g_s(torch.round(y)), x), bpp)
         for eta in etas:
             for snr_db in snrs:
                 snr = torch.full((1,), float(snr_db))
@@ -67,8 +76,9 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceili
                 s_hat, nv = transmit(code["s"], code["mask"], snr, "awgn", generator=gen)
                 x_hat, y_hat = ic.receive(s_hat, nv, code["idx"], snr)
                 cbr = float(ic.link.symbols_sent(code["idx"]).sum()) / (h * w * 3)
+                capacity = cbr * 3 * math.log2(1 + 10 ** (snr_db / 10))
                 out.points.append(CeilingPoint(float(eta), float(snr_db), _psnr(x_hat, x),
-                                               _psnr(ic.g_s(y_hat), ref), cbr))
+                                               _psnr(ic.g_s(y_hat), ref), cbr, capacity))
     return out
 
 
@@ -101,9 +111,10 @@ def run(args) -> int:
         res.append(measure_ceiling(model, frame, Path(path).stem, etas, snrs))
     rows = []
     for r in res:
-        rows.append((r.name, f"g_s(g_a(x)) {r.transform_db:.2f} dB, g_s(round y) {r.transform_rounded_db:.2f} dB"))
-        rows += [(f"  η {p.eta:g}, {p.snr_db:g} dB", f"{p.psnr_db:.2f} dB at analog CBR {p.analog_cbr:.4f}; "
-                  f"JSCC {p.jscc_db:.1f} dB") for p in r.points]
+        rows.append((r.name, f"g_s(g_a(x)) {r.transform_db:.2f} dB, g_s(round y) {r.transform_rounded_db:.2f} dB, "
+                             f"latent {r.latent_bpp:.3f} bit/pixel"))
+        rows += [(f"  η {p.eta:g}, {p.snr_db:g} dB", f"{p.psnr_db:.2f} dB at analog CBR {p.analog_cbr:.4f} "
+                  f"(capacity {p.capacity_bpp:.3f} bit/pixel); JSCC {p.jscc_db:.1f} dB") for p in r.points]
     print_table(rows, title=f"dvst bench ceiling ({codec.name}, I-frames, AWGN)")
     write_json(args.json, {"model": codec.name, "images": [to_mapping(r) for r in res]})
     return 0

@@ -1,13 +1,16 @@
 """The digital side information of a coded frame, and the bandwidth it costs.
 
-Layout of ``EncodedFrame.side_info`` (little-endian):
-  byte 0      format version (2)
-  bytes 1–2   model id (uint16: the low 16 bits of :meth:`ModelConfig.fingerprint`)
-  bytes 3–6   frame height, width in pixels (uint16 each; the frame before padding)
-  then        bandwidth indices, raster order, MSB first: q_pl bits per rate block (one JSCC
-              patch, or the rate_block×rate_block patches that share one index) for the
-              primary link, then (P-frames with a motion link) q_ml bits per rate block for
-              the motion link; zero-padded to a whole byte.
+Layout of ``EncodedFrame.side_info`` (little-endian), format version 3:
+  I-frame     byte 0 format version (3); bytes 1–2 model id (uint16: the low 16 bits of
+              :meth:`ModelConfig.fingerprint`); bytes 3–6 frame height, width in pixels (uint16
+              each; the frame before padding); then the bandwidth indices.
+  P-frame     the bandwidth indices only: a P-frame decodes only against the I-frame it follows,
+              which already named the format, the model and the frame size (7 bytes a P-frame
+              saved; at QCIF and 0 dB they were a third of the side information).
+  indices     raster order, MSB first: q_pl bits per rate block (one JSCC patch, or the
+              rate_block×rate_block patches that share one index) for the primary link, then
+              (P-frames with a motion link) q_ml bits per rate block for the motion link;
+              zero-padded to a whole byte.
 The side information travels digitally (its own CRC and channel code on the radio side). It
 is counted in the payload CBR at the channel symbols its coded bits occupy: ``symbols_per_bit``
 of the MCS it is sent with, which the link picks from its SNR (``radio.side_mcs``; the codec
@@ -29,9 +32,9 @@ from dvst.frames import EncodedFrame
 
 #: channel symbols per side-information bit at the robust MCS: QPSK behind a rate-1/5 code.
 SIDE_INFO_SYMBOLS_PER_BIT = 2.5
-VERSION = 2
-#: version, model id, height, width: 7 bytes, 140 channel symbols a frame (η, once here as
-#: information only, is left out: the receiver needs only the indices)
+VERSION = 3
+#: an I-frame's version, model id, height, width: 7 bytes, 140 channel symbols at the robust
+#: MCS (η, once here as information only, is left out: the receiver needs only the indices)
 _HEAD = struct.Struct("<BHHH")
 
 
@@ -78,8 +81,9 @@ def patch_grid(cfg, height: int, width: int) -> tuple[int, int]:
 def side_info_bytes(cfg, kind: str, height: int, width: int) -> int:
     """Length in bytes of the side information of one frame."""
     rows, cols = index_grid(cfg, height, width)
-    bits = cfg.q_primary + (cfg.q_motion if kind == "P" and cfg.motion_link else 0)
-    return _HEAD.size + -(-rows * cols * bits // 8)
+    if kind == "P":
+        return -(-rows * cols * (cfg.q_primary + (cfg.q_motion if cfg.motion_link else 0)) // 8)
+    return _HEAD.size + -(-rows * cols * cfg.q_primary // 8)
 
 
 def side_symbols_for(cfg, height: int, width: int, n_frames: int):
@@ -93,7 +97,7 @@ def side_symbols_for(cfg, height: int, width: int, n_frames: int):
 @dataclass
 class SideInfo:
     """The parsed side information of one frame; indices are uint8 [rows, cols], one per JSCC
-    patch (equal within a rate block)."""
+    patch (equal within a rate block). A P-frame's model id and size are its I-frame's."""
 
     model_id: int
     height: int
@@ -112,9 +116,9 @@ def _unpack_bits(bits: np.ndarray, q: int, n: int) -> np.ndarray:
     return np.packbits(np.concatenate([np.zeros((n, 8 - q), np.uint8), b], 1), axis=1)[:, 0]
 
 
-def pack(info: SideInfo, cfg) -> bytes:
-    """SideInfo → bytes (layout above)."""
-    head = _HEAD.pack(VERSION, info.model_id, info.height, info.width)
+def pack(info: SideInfo, cfg, kind: str = "I") -> bytes:
+    """SideInfo → the side-information bytes of a frame of ``kind`` "I" or "P" (layout above)."""
+    head = _HEAD.pack(VERSION, info.model_id, info.height, info.width) if kind == "I" else b""
     b = cfg.rate_block      # indices are equal within a rate block: send one per block
     bits = [_pack_bits(info.idx_pl[::b, ::b], cfg.q_primary)]
     if info.idx_ml is not None:
@@ -122,22 +126,31 @@ def pack(info: SideInfo, cfg) -> bytes:
     return head + np.packbits(np.concatenate(bits)).tobytes()
 
 
-def unpack(data: bytes, kind: str, cfg) -> SideInfo:
-    """bytes → SideInfo, checked against the model configuration; a mismatch is a DvstError."""
-    if len(data) < _HEAD.size:
-        raise DvstError("side information too short")
-    version, mid, h, w = _HEAD.unpack(data[:_HEAD.size])
-    if version != VERSION:
-        raise DvstError(f"side information version {version} is not supported")
-    if mid != model_id(cfg):
-        raise DvstError(f"frame was coded by another model (id {mid:04x}, this model {model_id(cfg):04x})")
+def unpack(data: bytes, kind: str, cfg, size: tuple[int, int] | None = None) -> SideInfo:
+    """bytes → SideInfo, checked against the model configuration; a mismatch is a DvstError.
+
+    size: a P-frame's (height, width), which only its I-frame carries (the decoder's reference);
+    a P-frame without it is refused."""
+    if kind == "I":
+        if len(data) < _HEAD.size:
+            raise DvstError("side information too short")
+        version, mid, h, w = _HEAD.unpack(data[:_HEAD.size])
+        if version != VERSION:
+            raise DvstError(f"side information version {version} is not supported (this build reads {VERSION})")
+        if mid != model_id(cfg):
+            raise DvstError(f"frame was coded by another model (id {mid:04x}, this model {model_id(cfg):04x})")
+        start = _HEAD.size
+    else:
+        if size is None:
+            raise DvstError("a P-frame's side information needs the frame size of its I-frame")
+        mid, (h, w), start = model_id(cfg), size, 0
     if h < 1 or w < 1 or len(data) != side_info_bytes(cfg, kind, h, w):
         raise DvstError("side information has the wrong length for its frame size")
     rows, cols = index_grid(cfg, h, w)
     n = rows * cols
     b = cfg.rate_block
     per_patch = lambda a: np.repeat(np.repeat(a.reshape(rows, cols), b, 0), b, 1)  # noqa: E731
-    bits = np.unpackbits(np.frombuffer(data, np.uint8, offset=_HEAD.size))
+    bits = np.unpackbits(np.frombuffer(data, np.uint8, offset=start))
     idx_pl = per_patch(_unpack_bits(bits, cfg.q_primary, n))
     idx_ml = None
     if kind == "P" and cfg.motion_link:
@@ -145,27 +158,25 @@ def unpack(data: bytes, kind: str, cfg) -> SideInfo:
     return SideInfo(mid, h, w, idx_pl, idx_ml)
 
 
-def frame_size(frame: EncodedFrame) -> tuple[int, int]:
-    """(height, width) of a coded frame, read from its side information."""
-    if len(frame.side_info) < _HEAD.size:
-        raise DvstError("side information too short")
-    _, _, h, w = _HEAD.unpack(frame.side_info[:_HEAD.size])
-    return h, w
-
-
 def payload_symbols(frame: EncodedFrame, symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
     """Complex channel symbols of a frame: analog JSCC symbols + side information (coded)."""
     return frame.symbols.size + side_symbols(len(frame.side_info), symbols_per_bit)
 
 
-def payload_cbr(frame: EncodedFrame, symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
-    """The paper's CBR of one frame: payload symbols / (H·W·3)."""
-    h, w = frame_size(frame)
-    return payload_symbols(frame, symbols_per_bit) / (h * w * 3)
+def payload_cbr(frame: EncodedFrame, height: int, width: int,
+                symbols_per_bit: float = SIDE_INFO_SYMBOLS_PER_BIT) -> float:
+    """The paper's CBR of one height×width frame: payload symbols / (H·W·3)."""
+    return payload_symbols(frame, symbols_per_bit) / (height * width * 3)
 
 
 class CodedFrame(EncodedFrame):
-    """An :class:`EncodedFrame` that also tells its bandwidth (same fields, same bytes)."""
+    """An :class:`EncodedFrame` as the encoder hands it over: the same fields and bytes, plus
+    the frame size it was coded at (which only an I-frame's bytes carry), so it tells its
+    bandwidth."""
+
+    def __init__(self, index: int, kind: str, symbols, side_info: bytes, frame_size: tuple[int, int]) -> None:
+        super().__init__(index, kind, symbols, side_info)
+        self.frame_size = frame_size          # (height, width) before padding
 
     @property
     def payload_symbols(self) -> float:
@@ -173,8 +184,4 @@ class CodedFrame(EncodedFrame):
 
     @property
     def payload_cbr(self) -> float:
-        return payload_cbr(self)
-
-    @property
-    def frame_size(self) -> tuple[int, int]:
-        return frame_size(self)
+        return payload_cbr(self, *self.frame_size)

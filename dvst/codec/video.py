@@ -501,9 +501,10 @@ class VideoEncoder:
                 parts, idx_pl, idx_ml = [(code["s"], code["mask"])], code["idx"], None
         symbols = np.concatenate([_to_complex(s, m) for s, m in parts])
         info = SideInfo(model_id(cfg), h, w, idx_pl[0].cpu().numpy(), idx_ml)
-        out = CodedFrame(self.index, "P" if p_frame else "I", symbols, pack(info, cfg))
+        kind = "P" if p_frame else "I"
+        out = CodedFrame(self.index, kind, symbols, pack(info, cfg, kind), (h, w))
         self._tx_ref, self._size = None, (h, w)
-        self._pending = ("P" if p_frame else "I", code, snr) if simulate else None
+        self._pending = (kind, code, snr) if simulate else None
         self.index += 1
         return out
 
@@ -549,12 +550,12 @@ class VideoDecoder:
         cfg = self.model.config
         if rx.side_info is None:
             raise DvstError(f"frame {rx.index}: side information lost; conceal the frame")
-        info = unpack(rx.side_info, rx.kind, cfg)
-        h, w = info.height, info.width
-        if rx.kind == "P" and (self._ref is None or self._size != (h, w)
-                               or self._last_index is None or rx.index != self._last_index + 1):
+        if rx.kind == "P" and (self._ref is None or self._last_index is None
+                               or rx.index != self._last_index + 1):
             self._ref = None
             raise DvstError(f"P-frame {rx.index} has no reference (wait for the next I-frame)")
+        info = unpack(rx.side_info, rx.kind, cfg, self._size)   # a P-frame is its I-frame's size
+        h, w = info.height, info.width
         expected = int(np.asarray(cfg.v_primary)[info.idx_pl].sum())
         if info.idx_ml is not None:
             expected += int(np.asarray(cfg.v_motion)[info.idx_ml].sum())

@@ -69,7 +69,8 @@ def evaluate(frames: np.ndarray, model, snr_db: float, channel: str = "awgn", go
                 rec = dec.decode(channel_pass(sent, snr_db, channel, gen))
                 per_frame.append({"index": t, "kind": sent.kind, "psnr_db": psnr_db(frame, rec),
                                   "msssim_db": msssim_db(frame, rec),
-                                  "payload_cbr": payload_cbr(sent, spb), "analog_cbr": sent.symbols.size / (h * w * 3),
+                                  "payload_cbr": payload_cbr(sent, h, w, spb),
+                                  "analog_cbr": sent.symbols.size / (h * w * 3),
                                   "side_info_bytes": len(sent.side_info),
                                   "side_cbr": side_symbols(len(sent.side_info), spb) / (h * w * 3)})
     finally:
