@@ -284,7 +284,8 @@ class DVSTModel(nn.Module):
         x_hat, y_hat = self.iframe.receive(s_hat, nv, code["idx"], snr)
         zero = torch.zeros_like(code["bits"])
         return {"x_hat": x_hat, "x_tilde": self.iframe.g_s(code["y_tilde"]),
-                "latent_err": (y_hat - code["y"]).square().flatten(1).mean(1),
+                # the JSCC's own error; y as the target is detached (g_a would shrink y to meet it)
+                "latent_err": (y_hat - code["y"].detach()).square().flatten(1).mean(1),
                 "bits_pl": code["bits"], "k_pl": code["k"],
                 "k_pl_sent": self.iframe.link.symbols_sent(code["idx"]),
                 "bits_ml": zero, "k_ml": zero, "k_ml_sent": zero}
