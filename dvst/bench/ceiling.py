@@ -15,8 +15,8 @@ original of:
   pixels. If it does not grow with η or SNR, the JSCC mapping, not the channel, is what costs.
 
 Keys of ``--json``: ``model``, ``images``: a list of {name, transform_db, transform_rounded_db,
-latent_bpp, points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr, capacity_bpp}]}. Images are cropped to the model's pad
-multiple.
+latent_bpp, points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr, capacity_bpp}]}. Images are
+cropped to the model's pad multiple.
 """
 
 from __future__ import annotations

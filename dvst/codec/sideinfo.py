@@ -116,7 +116,7 @@ def _unpack_bits(bits: np.ndarray, q: int, n: int) -> np.ndarray:
     return np.packbits(np.concatenate([np.zeros((n, 8 - q), np.uint8), b], 1), axis=1)[:, 0]
 
 
-def pack(info: SideInfo, cfg, kind: str = "I") -> bytes:
+def pack(info: SideInfo, cfg, kind: str) -> bytes:
     """SideInfo → the side-information bytes of a frame of ``kind`` "I" or "P" (layout above)."""
     head = _HEAD.pack(VERSION, info.model_id, info.height, info.width) if kind == "I" else b""
     b = cfg.rate_block      # indices are equal within a rate block: send one per block
