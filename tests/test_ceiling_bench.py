@@ -21,6 +21,11 @@ def test_ceiling_parts_are_consistent():
     assert c.latent_bpp > 0
     for p in c.points:                                    # Shannon: CBR·3·log2(1 + SNR)
         assert p.capacity_bpp == pytest.approx(p.analog_cbr * 3 * np.log2(1 + 10 ** (p.snr_db / 10)))
+    values = [v for v in model.iframe.link.values if v > 0]
+    assert [(p.symbols, p.snr_db) for p in c.fixed] == [(v, s) for v in values for s in (0.0, 20.0)]
+    per_symbol = {p.analog_cbr / p.symbols for p in c.fixed}   # every patch at v: CBR ∝ v
+    assert max(per_symbol) == pytest.approx(min(per_symbol))
+    assert all(np.isfinite(p.psnr_db) for p in c.fixed)
     again = measure_ceiling(model, img, "noise", etas=(0.1, 0.4), snrs=(0.0, 20.0))
     assert again == c                                     # seeded channel: reproducible
 

@@ -12,11 +12,15 @@ original of:
   bandwidth can only buy noise robustness: the latent's information, set by λ in training, is
   the cap;
 - ``jscc[η, SNR]``: g_s(ŷ) against g_s(y): the error the JSCC mapping and the channel add, in
-  pixels. If it does not grow with η or SNR, the JSCC mapping, not the channel, is what costs.
+  pixels. If it does not grow with η or SNR, the JSCC mapping, not the channel, is what costs;
+- ``fixed[v, SNR]``: x̂ with every patch at the same bandwidth v of the model's set V (complex
+  symbols per patch, no entropy-driven allocation): the JSCC's saturation curve. Where PSNR stops
+  rising with v while ``capacity_bpp`` passes ``latent_bpp``, the mapping, not the bandwidth,
+  is the limit.
 
 Keys of ``--json``: ``model``, ``images``: a list of {name, transform_db, transform_rounded_db,
-latent_bpp, points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr, capacity_bpp}]}. Images are
-cropped to the model's pad multiple.
+latent_bpp, points: [{eta, snr_db, psnr_db, jscc_db, analog_cbr, capacity_bpp}], fixed: [{symbols,
+snr_db, psnr_db, analog_cbr, capacity_bpp}]}. Images are cropped to the model's pad multiple.
 """
 
 from __future__ import annotations
@@ -37,12 +41,22 @@ class CeilingPoint:
 
 
 @dataclass
+class FixedBandwidthPoint:
+    symbols: int        # complex symbols of every patch (a value of the model's V)
+    snr_db: float
+    psnr_db: float      # x̂ against x
+    analog_cbr: float
+    capacity_bpp: float
+
+
+@dataclass
 class Ceiling:
     name: str
     transform_db: float
     transform_rounded_db: float
     latent_bpp: float   # the entropy model's estimate of the latent, bits per pixel
     points: list[CeilingPoint] = field(default_factory=list)
+    fixed: list[FixedBandwidthPoint] = field(default_factory=list)
 
 
 def _psnr(a, b) -> float:
@@ -52,8 +66,13 @@ def _psnr(a, b) -> float:
     return psnr_db(a.clamp(0, 1).numpy(), b.clamp(0, 1).numpy(), peak=1.0)
 
 
-def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceiling:
-    """``image`` uint8 [H, W, 3] through ``model``'s I-frame codec; see the module docstring."""
+def _capacity_bpp(cbr: float, snr_db: float) -> float:
+    return cbr * 3 * math.log2(1 + 10 ** (snr_db / 10))
+
+
+def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0, fixed: bool = True) -> Ceiling:
+    """``image`` uint8 [H, W, 3] through ``model``'s I-frame codec; see the module docstring.
+    fixed: also measure the fixed-bandwidth points (every non-zero value of V at each SNR)."""
     import numpy as np
     import torch
 
@@ -76,9 +95,23 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceili
                 s_hat, nv = transmit(code["s"], code["mask"], snr, "awgn", generator=gen)
                 x_hat, y_hat = ic.receive(s_hat, nv, code["idx"], snr)
                 cbr = float(ic.link.symbols_sent(code["idx"]).sum()) / (h * w * 3)
-                capacity = cbr * 3 * math.log2(1 + 10 ** (snr_db / 10))
                 out.points.append(CeilingPoint(float(eta), float(snr_db), _psnr(x_hat, x),
-                                               _psnr(ic.g_s(y_hat), ref), cbr, capacity))
+                                               _psnr(ic.g_s(y_hat), ref), cbr, _capacity_bpp(cbr, snr_db)))
+        if not fixed:
+            return out
+        grid = ic.link.allocate(ic.link.rate(y)["bits_patch"])
+        for j, v in enumerate(ic.link.values):
+            if v == 0:
+                continue
+            idx = torch.full_like(grid, j)
+            for snr_db in snrs:
+                snr = torch.full((1,), float(snr_db))
+                s, mask = ic.link.encoder(y, None, idx, snr)
+                s_hat, nv = transmit(s, mask, snr, "awgn", generator=gen)
+                x_hat, _ = ic.receive(s_hat, nv, idx, snr)
+                cbr = float(ic.link.symbols_sent(idx).sum()) / (h * w * 3)
+                out.fixed.append(FixedBandwidthPoint(int(v), float(snr_db), _psnr(x_hat, x), cbr,
+                                                     _capacity_bpp(cbr, snr_db)))
     return out
 
 
@@ -115,6 +148,9 @@ def run(args) -> int:
                              f"latent {r.latent_bpp:.3f} bit/pixel"))
         rows += [(f"  η {p.eta:g}, {p.snr_db:g} dB", f"{p.psnr_db:.2f} dB at analog CBR {p.analog_cbr:.4f} "
                   f"(capacity {p.capacity_bpp:.3f} bit/pixel); JSCC {p.jscc_db:.1f} dB") for p in r.points]
+        rows += [(f"  every patch {p.symbols} symbols, {p.snr_db:g} dB",
+                  f"{p.psnr_db:.2f} dB at analog CBR {p.analog_cbr:.4f} (capacity {p.capacity_bpp:.3f} bit/pixel)")
+                 for p in r.fixed]
     print_table(rows, title=f"dvst bench ceiling ({codec.name}, I-frames, AWGN)")
     write_json(args.json, {"model": codec.name, "images": [to_mapping(r) for r in res]})
     return 0
