@@ -70,9 +70,8 @@ def _capacity_bpp(cbr: float, snr_db: float) -> float:
     return cbr * 3 * math.log2(1 + 10 ** (snr_db / 10))
 
 
-def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0, fixed: bool = True) -> Ceiling:
-    """``image`` uint8 [H, W, 3] through ``model``'s I-frame codec; see the module docstring.
-    fixed: also measure the fixed-bandwidth points (every non-zero value of V at each SNR)."""
+def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceiling:
+    """``image`` uint8 [H, W, 3] through ``model``'s I-frame codec; see the module docstring."""
     import numpy as np
     import torch
 
@@ -97,9 +96,7 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0, fixed: b
                 cbr = float(ic.link.symbols_sent(code["idx"]).sum()) / (h * w * 3)
                 out.points.append(CeilingPoint(float(eta), float(snr_db), _psnr(x_hat, x),
                                                _psnr(ic.g_s(y_hat), ref), cbr, _capacity_bpp(cbr, snr_db)))
-        if not fixed:
-            return out
-        grid = ic.link.allocate(ic.link.rate(y)["bits_patch"])
+        grid = ic.link.allocate(ic.link.rate(y)["bits_patch"])    # the patches' index grid
         for j, v in enumerate(ic.link.values):
             if v == 0:
                 continue
