@@ -27,6 +27,7 @@ import torch
 from dvst.codec.model_config import load_model_config
 from dvst.codec.symbol_channel import transmit
 from dvst.codec.video import DVSTModel
+from dvst.eval.metrics import psnr_db
 from dvst.io.video import read_frames
 from dvst.link.codec import load_codec
 from dvst.train.data import load_training
@@ -50,7 +51,8 @@ def deepened(model: DVSTModel, depth: int) -> DVSTModel:
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(-10 * torch.log10(((a.clamp(0, 1) - b) ** 2).mean()))
+    """PSNR of x̂ against x, float [1, 3, H, W] (``dvst.eval.metrics.psnr_db``)."""
+    return psnr_db(a.clamp(0, 1).numpy(), b.numpy(), peak=1.0)
 
 
 def main() -> None:

@@ -85,7 +85,8 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceili
     with torch.no_grad():
         y = ic.g_a(x)
         ref = ic.g_s(y)
-        bpp = float(ic.link.rate(y)["bits_patch"].sum()) / (h * w)
+        bits_patch = ic.link.rate(y)["bits_patch"]
+        bpp = float(bits_patch.sum()) / (h * w)
         out = Ceiling(name, _psnr(ref, x), _psnr(ic.g_s(torch.round(y)), x), bpp)
         for eta in etas:
             for snr_db in snrs:
@@ -96,7 +97,7 @@ def measure_ceiling(model, image, name: str, etas, snrs, seed: int = 0) -> Ceili
                 cbr = float(ic.link.symbols_sent(code["idx"]).sum()) / (h * w * 3)
                 out.points.append(CeilingPoint(float(eta), float(snr_db), _psnr(x_hat, x),
                                                _psnr(ic.g_s(y_hat), ref), cbr, _capacity_bpp(cbr, snr_db)))
-        grid = ic.link.allocate(ic.link.rate(y)["bits_patch"])    # the patches' index grid
+        grid = ic.link.allocate(bits_patch)    # the patches' index grid
         for j, v in enumerate(ic.link.values):
             if v == 0:
                 continue
